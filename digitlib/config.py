@@ -1,0 +1,60 @@
+"""Settings shared by the whole library: quick mode, folders, the repository, seeding."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+
+#: Where the project lives; the notebooks' Colab set-up installs digitlib from here.
+REPOSITORY = "digits-book/digits"
+REPOSITORY_URL = f"https://github.com/{REPOSITORY}"
+
+#: The seed every chapter, test and training run starts from.
+SEED = 42
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def is_quick(quick: bool | None = None) -> bool:
+    """Quick mode: an explicit ``quick`` wins, else ``DIGITLIB_QUICK=1`` in the environment."""
+    if quick is not None:
+        return bool(quick)
+    return os.environ.get("DIGITLIB_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def cache_dir() -> Path:
+    """The per-user cache folder (``$XDG_CACHE_HOME/digitlib`` or ``~/.cache/digitlib``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "digitlib"
+
+
+def shipped_model_path() -> Path:
+    """The trained model that ships with the repository."""
+    return PROJECT_DIR / "models" / "digit_cnn.keras"
+
+
+def output_dir(name: str = "models") -> Path:
+    """Where a notebook or script may write: the cache in quick mode, the repository otherwise.
+
+    Quick mode is for tests, and tests never write into the repository.
+    """
+    if is_quick():
+        path = cache_dir() / "quick" / name
+    else:
+        path = PROJECT_DIR / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def set_seed(seed: int = SEED) -> None:
+    """Seed Python, NumPy and TensorFlow/Keras so two runs tell the same story."""
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    import keras  # late: the data layer must not pay for TensorFlow's import
+
+    keras.utils.set_random_seed(seed)

@@ -1,0 +1,123 @@
+"""The networks the book builds.
+
+Every model takes float32 images of shape (N, 28, 28, 1) scaled to [0, 1]
+(``digitlib.preprocess.to_model_input``) and returns softmax probabilities over the ten digits.
+Only standard Keras layers are used, so ``keras.models.load_model(path, safe_mode=True)`` loads
+every saved model.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from . import config
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+
+
+def build_seed_cnn() -> keras.Model:
+    """The book's first model and baseline: LeNet style.
+
+    Two sets of convolution, activation and pooling, then a fully connected layer and a softmax
+    classifier.
+    """
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            layers.Conv2D(20, 5, padding="same", name="conv1"),
+            layers.Activation("relu", name="relu1"),
+            layers.MaxPooling2D(2, name="pool1"),
+            layers.Conv2D(50, 5, padding="same", name="conv2"),
+            layers.Activation("relu", name="relu2"),
+            layers.MaxPooling2D(2, name="pool2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(500, activation="relu", name="dense"),
+            layers.Dense(NUM_CLASSES, activation="softmax", name="softmax"),
+        ],
+        name="seed_cnn",
+    )
+
+
+def build_keras_example() -> keras.Model:
+    """Keras's own "simple MNIST convnet" (34,826 parameters), kept for the benchmarks."""
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            layers.Conv2D(32, 3, activation="relu", name="conv1"),
+            layers.MaxPooling2D(2, name="pool1"),
+            layers.Conv2D(64, 3, activation="relu", name="conv2"),
+            layers.MaxPooling2D(2, name="pool2"),
+            layers.Flatten(name="flatten"),
+            layers.Dropout(0.5, name="dropout"),
+            layers.Dense(NUM_CLASSES, activation="softmax", name="softmax"),
+        ],
+        name="keras_example",
+    )
+
+
+def augmentation(seed: int = config.SEED) -> keras.Sequential:
+    """Small random rotations, shifts and zooms; active only while training."""
+    return keras.Sequential(
+        [
+            layers.RandomRotation(10 / 360, fill_mode="constant", seed=seed),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed + 1),
+            layers.RandomZoom(0.1, fill_mode="constant", seed=seed + 2),
+        ],
+        name="augment",
+    )
+
+
+def _conv_bn(x, filters: int, kernel: int, name: str, strides: int = 1, padding: str = "same"):
+    # No bias: batch norm's shift does its job.
+    x = layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False, name=name)(
+        x
+    )
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def build_cnn(
+    widths: tuple[int, int, int] = (32, 64, 128),
+    dropout: float = 0.25,
+    augment: bool = True,
+    seed: int = config.SEED,
+) -> keras.Model:
+    """The book's best single model: a small batch-norm CNN trained with augmentation.
+
+    Two convolutions at each of 28x28 and 14x14, one at 7x7, global average pooling and a
+    softmax. See ``benchmarks/RESULTS.md`` for what was tried and what each choice bought.
+    """
+    w1, w2, w3 = widths
+    inputs = keras.Input(INPUT_SHAPE, name="image")
+    x = augmentation(seed)(inputs) if augment else inputs
+    x = _conv_bn(x, w1, 3, "conv1")
+    x = _conv_bn(x, w1, 3, "conv2")
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = layers.Dropout(dropout / 2, seed=seed, name="drop1")(x)
+    x = _conv_bn(x, w2, 3, "conv3")
+    x = _conv_bn(x, w2, 3, "conv4")
+    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = layers.Dropout(dropout / 2, seed=seed + 1, name="drop2")(x)
+    x = _conv_bn(x, w3, 3, "conv5")
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(dropout, seed=seed + 2, name="drop3")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="softmax")(x)
+    return keras.Model(inputs, outputs, name="digit_cnn")
+
+
+#: The names the command line and the chapters use.
+BUILDERS = {
+    "seed": build_seed_cnn,
+    "keras_example": build_keras_example,
+    "cnn": build_cnn,
+}
+
+
+def build(name: str) -> keras.Model:
+    """Build a model by name: ``seed``, ``keras_example`` or ``cnn``."""
+    try:
+        return BUILDERS[name]()
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; choose one of {sorted(BUILDERS)}") from None

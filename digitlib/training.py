@@ -1,0 +1,122 @@
+"""Training: one seeded code path for the book's full runs and the quick runs the tests use."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from . import config
+from .data import make_dataset, train_val_split
+
+#: Epochs when none are given: full mode trains for real, quick mode only shows the path works.
+FULL_EPOCHS = 15
+QUICK_EPOCHS = 3
+
+
+@dataclass
+class TrainResult:
+    """What ``train`` returns: the trained model (best weights on validation) and its story."""
+
+    model: keras.Model
+    history: dict[str, list[float]]
+    seconds: float
+    best_epoch: int
+    val_accuracy: float
+    epochs_run: int
+    val_split: tuple[np.ndarray, np.ndarray] = field(repr=False)
+
+
+class _LearningRateLog(keras.callbacks.Callback):
+    """Record the learning rate each epoch ends with, so the schedule can be plotted."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            lr = self.model.optimizer.learning_rate
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
+
+
+def one_cycle(steps: int, peak: float = 3e-3, warmup_fraction: float = 0.07):
+    """Warm up linearly from peak/10 to ``peak``, then follow a cosine down to zero."""
+    warmup = max(1, int(steps * warmup_fraction))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=peak / 10,
+        decay_steps=max(1, steps - warmup),
+        alpha=0.0,
+        warmup_target=peak,
+        warmup_steps=warmup,
+    )
+
+
+def default_epochs(quick: bool | None = None) -> int:
+    return QUICK_EPOCHS if config.is_quick(quick) else FULL_EPOCHS
+
+
+def train(
+    model: keras.Model,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    epochs: int | None = None,
+    batch_size: int = 128,
+    val_fraction: float = 0.1,
+    peak_lr: float = 3e-3,
+    patience: int = 5,
+    checkpoint: Path | str | None = None,
+    seed: int = config.SEED,
+    quick: bool | None = None,
+    verbose: int | str = "auto",
+) -> TrainResult:
+    """Train ``model`` on uint8 MNIST images with labels; return the best model on validation.
+
+    A stratified validation split is taken from the training set (never the test set). The
+    learning rate follows a one-cycle schedule; training stops early when validation accuracy
+    has not improved for ``patience`` epochs, and the best weights on validation are kept (and
+    written to ``checkpoint`` if given). ``verbose`` is Keras's: 1 a progress bar, 2 a line per
+    epoch, 0 silent.
+    """
+    config.set_seed(seed)
+    epochs = epochs or default_epochs(quick)
+    (x_tr, y_tr), (x_val, y_val) = train_val_split(x_train, y_train, val_fraction, seed)
+    train_ds = make_dataset(x_tr, y_tr, batch_size, shuffle=True, seed=seed)
+    val_ds = make_dataset(x_val, y_val, batch_size=512)
+
+    steps = math.ceil(len(x_tr) / batch_size) * epochs
+    model.compile(
+        optimizer=keras.optimizers.Adam(one_cycle(steps, peak_lr)),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    callbacks: list[keras.callbacks.Callback] = [
+        _LearningRateLog(),
+        keras.callbacks.EarlyStopping(
+            monitor="val_accuracy", patience=patience, restore_best_weights=True
+        ),
+    ]
+    if checkpoint is not None:
+        Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(
+                str(checkpoint), monitor="val_accuracy", save_best_only=True
+            )
+        )
+    start = time.perf_counter()
+    fit = model.fit(
+        train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose
+    )
+    seconds = time.perf_counter() - start
+    history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
+    best = int(np.argmax(history["val_accuracy"]))
+    return TrainResult(
+        model=model,
+        history=history,
+        seconds=seconds,
+        best_epoch=best + 1,
+        val_accuracy=history["val_accuracy"][best],
+        epochs_run=len(fit.epoch),
+        val_split=(x_val, y_val),
+    )
