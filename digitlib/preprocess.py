@@ -1,8 +1,41 @@
-"""Preprocessing: from MNIST's uint8 images to model input, and from any drawing to MNIST form."""
+"""Preprocessing: from MNIST's uint8 images to model input, and from any drawing to MNIST form.
+
+MNIST's digits were made by scanning black ink on white paper, cropping each digit to its ink,
+scaling the longer side to 20 pixels (keeping the aspect ratio, with anti-aliasing), and placing
+it in a 28x28 frame so that its centre of mass sits in the middle, as white ink on black.
+``to_mnist`` does the same to a sketchpad drawing, a photo, a scan or an array, so the network
+sees what it was trained on.
+"""
 
 from __future__ import annotations
 
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+
+#: Larger images are shrunk to this longer side before looking for ink: a digit ends up 20
+#: pixels tall, so nothing is lost, and a 10000x10000 upload costs no more than a small one.
+MAX_SIDE = 512
+#: Refuse to even decode images above this many pixels (a decompression bomb, not a photo).
+MAX_PIXELS = 120_000_000
+#: Below this contrast between ink and paper (on a 0-1 scale) there is nothing to read.
+MIN_CONTRAST = 0.15
+#: Fewer ink pixels than this share of the image is a speck of dust, not a digit.
+MIN_INK_FRACTION = 0.0005
+
+BOX = 20  # the longer side of the digit inside the frame
+FRAME = 28
+
+
+class ImageError(ValueError):
+    """The input is not an image we can read; the message says why in a user's words."""
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -15,3 +48,267 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     if images.dtype == np.uint8:
         return images.astype(np.float32) / 255.0
     return images.astype(np.float32, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Any input to an ink map: float32 (H, W) in [0, 1], 1 where there is ink.
+
+
+def ink_map(image: Any) -> np.ndarray:
+    """Find the ink in ``image``, whatever it is; return a float32 (H, W) map in [0, 1].
+
+    ``image`` may be a Gradio sketchpad/ImageEditor payload (a dict with ``background``,
+    ``layers`` and ``composite``; the ink is the alpha of the layers), a numpy array (HxW, HxWx3
+    or HxWx4; uint8, uint16 or float), a PIL image, a file path, or the bytes of an image file.
+    For photos and scans the polarity (dark on light or light on dark) is detected and uneven
+    lighting evened out. Raises ``ImageError`` for anything that is not an image.
+    """
+    if image is None:
+        return np.zeros((FRAME, FRAME), np.float32)
+    if isinstance(image, dict):
+        return _ink_from_payload(image)
+    if isinstance(image, (str, os.PathLike, bytes, bytearray)):
+        image = open_image(image)
+    if isinstance(image, Image.Image):
+        image = _pil_to_array(image)
+    if isinstance(image, np.ndarray):
+        return _ink_from_array(image)
+    raise ImageError(f"cannot read a {type(image).__name__} as an image")
+
+
+def open_image(source: str | os.PathLike | bytes | bytearray) -> Image.Image:
+    """Open an image file (path or bytes) safely: bombs refused, EXIF rotation applied."""
+    too_large = "too large to read; please upload an image under 100 megapixels"
+    try:
+        with warnings.catch_warnings():
+            # We check the size ourselves, below, with a message a user can act on.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            if isinstance(source, (bytes, bytearray)):
+                img = Image.open(io.BytesIO(source))
+            else:
+                path = Path(source)
+                if not path.is_file():
+                    raise ImageError(f"no such file: {path}")
+                img = Image.open(path)
+            if img.width * img.height > MAX_PIXELS:
+                raise ImageError(f"the image is {img.width}x{img.height} pixels, {too_large}")
+            img.draft("L", (MAX_SIDE * 2, MAX_SIDE * 2))  # JPEGs decode straight to a small size
+            img = ImageOps.exif_transpose(img)
+            if max(img.size) > 2 * MAX_SIDE:
+                # Shrink inside PIL, before a float copy of a huge picture is ever made.
+                if img.mode in ("1", "P"):
+                    img = img.convert("RGBA" if "transparency" in img.info else "L")
+                img.thumbnail((2 * MAX_SIDE, 2 * MAX_SIDE), Image.Resampling.BOX)
+            img.load()
+            return img
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"the image is {too_large}") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError("that file is not an image we can read (PNG, JPEG, GIF, BMP...)") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"the image file is damaged or truncated ({exc})") from exc
+
+
+def _pil_to_array(img: Image.Image) -> np.ndarray:
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = arr.max()
+        return (arr / top if top > 0 else arr).astype(np.float32)
+    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+        return np.asarray(img.convert("RGBA"))
+    return np.asarray(img.convert("L"))
+
+
+def _as_unit_float(arr: np.ndarray) -> np.ndarray:
+    """Any numeric array to float32 in [0, 1]."""
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float32) / 255.0
+    if arr.dtype == np.uint16:
+        return arr.astype(np.float32) / 65535.0
+    if arr.dtype == bool:
+        return arr.astype(np.float32)
+    arr = np.nan_to_num(arr.astype(np.float32))
+    top = float(arr.max()) if arr.size else 0.0
+    if top > 1.0:
+        arr = arr / (255.0 if top <= 255.0 else top)
+    return np.clip(arr, 0.0, 1.0)
+
+
+def _shrink(arr: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    """Shrink a float (H, W[, C]) array so its longer side is at most ``max_side`` (box filter)."""
+    h, w = arr.shape[:2]
+    factor = int(np.ceil(max(h, w) / max_side))
+    if factor <= 1:
+        return arr
+    h2, w2 = h // factor * factor, w // factor * factor
+    arr = arr[:h2, :w2]
+    shape = (h2 // factor, factor, w2 // factor, factor) + arr.shape[2:]
+    return arr.reshape(shape).mean(axis=(1, 3))
+
+
+def _ink_from_array(arr: np.ndarray) -> np.ndarray:
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise ImageError(f"expected an HxW, HxWx3 or HxWx4 image, got shape {arr.shape}")
+    if min(arr.shape[:2]) < 1:
+        raise ImageError("the image is empty")
+    arr = _shrink(_as_unit_float(arr))
+    if arr.ndim == 3:
+        if arr.shape[2] == 4:
+            alpha = arr[:, :, 3]
+            if alpha.min() < 0.99:  # real transparency: lay the picture on white paper first
+                arr = arr[:, :, :3] * alpha[..., None] + (1.0 - alpha[..., None])
+            else:
+                arr = arr[:, :, :3]
+        arr = arr @ np.array([0.299, 0.587, 0.114], np.float32)  # luminance
+    return _ink_from_gray(arr)
+
+
+def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
+    """Ink from a grayscale photo or scan: polarity detected, lighting evened out."""
+    h, w = gray.shape
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if np.median(border) >= 0.5:
+        gray = 1.0 - gray  # dark ink on light paper: flip, so the ink is the bright part
+    # The background is what is left when the strokes (thinner than this window) are opened
+    # away; subtracting it evens out shadows and uneven lighting.
+    size = max(3, int(round(max(h, w) / 4)))
+    background = ndimage.grey_opening(gray, size=(size, size))
+    background = ndimage.uniform_filter(background, size=size)
+    ink = np.clip(gray - background, 0.0, None)
+    peak = float(ink.max())
+    if peak < MIN_CONTRAST:
+        return np.zeros_like(ink)
+    ink /= peak
+    # Paper texture and sensor noise fall below Otsu's threshold between paper and ink.
+    ink[ink < 0.5 * _otsu(ink)] = 0.0
+    return ink.astype(np.float32)
+
+
+def _otsu(values: np.ndarray) -> float:
+    hist, edges = np.histogram(values, bins=64, range=(0.0, 1.0))
+    centres = (edges[:-1] + edges[1:]) / 2
+    weight1 = np.cumsum(hist)
+    weight2 = weight1[-1] - weight1
+    mean1 = np.cumsum(hist * centres) / np.maximum(weight1, 1)
+    total = (hist * centres).sum()
+    mean2 = (total - np.cumsum(hist * centres)) / np.maximum(weight2, 1)
+    between = weight1 * weight2 * (mean1 - mean2) ** 2
+    return float(centres[int(np.argmax(between))])
+
+
+def _ink_from_payload(payload: dict) -> np.ndarray:
+    """A Gradio sketchpad/ImageEditor value: ink is the alpha of the drawn layers."""
+    layers = [layer for layer in payload.get("layers") or [] if layer is not None]
+    inks = []
+    for layer in layers:
+        arr = np.asarray(_pil_to_array(layer) if isinstance(layer, Image.Image) else layer)
+        if isinstance(layer, (str, os.PathLike)):
+            arr = _pil_to_array(open_image(layer))
+        if arr.ndim == 3 and arr.shape[2] == 4:
+            inks.append(_shrink(_as_unit_float(arr[:, :, 3])))
+    if inks and max(float(i.max()) for i in inks) > 0:
+        ink = np.maximum.reduce(inks) if len({i.shape for i in inks}) == 1 else inks[0]
+        return ink.astype(np.float32)
+    # Nothing drawn on the layers: read what the background or composite shows (an upload).
+    for key in ("composite", "background"):
+        if payload.get(key) is not None:
+            return ink_map(payload[key])
+    return np.zeros((FRAME, FRAME), np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# An ink map to MNIST form
+
+
+@dataclass(frozen=True)
+class Box:
+    """An ink bounding box in pixel coordinates, end-exclusive."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+
+def has_ink(ink: np.ndarray) -> bool:
+    """Is there enough ink to be a digit?"""
+    return bool((ink > 0.2).sum() >= max(4, MIN_INK_FRACTION * ink.size))
+
+
+def ink_box(ink: np.ndarray, level: float = 0.05) -> Box | None:
+    """The bounding box of the ink, or None when there is none."""
+    rows = np.flatnonzero((ink > level).any(axis=1))
+    cols = np.flatnonzero((ink > level).any(axis=0))
+    if len(rows) == 0:
+        return None
+    return Box(int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
+
+
+def center_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """The (row, column) centre of mass of an image's intensity."""
+    total = float(image.sum())
+    if total <= 0:
+        return ((image.shape[0] - 1) / 2, (image.shape[1] - 1) / 2)
+    rows, cols = np.indices(image.shape)
+    return float((rows * image).sum() / total), float((cols * image).sum() / total)
+
+
+def fit_to_box(ink: np.ndarray, box: int = BOX) -> np.ndarray:
+    """Crop to the ink and scale the longer side to ``box`` pixels, keeping the aspect ratio."""
+    b = ink_box(ink)
+    if b is None:
+        return np.zeros((box, box), np.float32)
+    crop = ink[b.top : b.bottom, b.left : b.right]
+    scale = box / max(b.height, b.width)
+    size = (max(1, round(b.width * scale)), max(1, round(b.height * scale)))  # PIL: (w, h)
+    resized = Image.fromarray(crop.astype(np.float32), mode="F").resize(
+        size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BILINEAR
+    )
+    out = np.clip(np.asarray(resized), 0.0, None)
+    peak = float(out.max())
+    return out / peak if peak > 0 else out
+
+
+def center_in_frame(digit: np.ndarray, frame: int = FRAME) -> np.ndarray:
+    """Place ``digit`` in a ``frame`` x ``frame`` square with its centre of mass in the middle."""
+    h, w = digit.shape
+    cy, cx = center_of_mass(digit)
+    middle = (frame - 1) / 2
+    top = int(round(middle - cy))
+    left = int(round(middle - cx))
+    # As in MNIST, the centre of mass wins: a lopsided digit (a 7 with a heavy bar) may lose
+    # the tip of a stroke past the frame's edge rather than sit off-centre. A margin as large
+    # as the digit lets any shift be written before the frame is cut out.
+    pad = max(h, w)
+    canvas = np.zeros((frame + 2 * pad, frame + 2 * pad), np.float32)
+    canvas[pad + top : pad + top + h, pad + left : pad + left + w] = digit
+    return canvas[pad : pad + frame, pad : pad + frame]
+
+
+def to_mnist(image: Any) -> np.ndarray | None:
+    """Bring any image to MNIST form: float32 (28, 28) in [0, 1], white ink on black.
+
+    Returns None when there is no ink to read (an empty sketchpad, a blank page).
+    """
+    ink = ink_map(image)
+    return ink_to_mnist(ink)
+
+
+def ink_to_mnist(ink: np.ndarray) -> np.ndarray | None:
+    """The MNIST steps on an ink map: crop, scale to 20 pixels, centre by mass in 28x28."""
+    if not has_ink(ink):
+        return None
+    return center_in_frame(fit_to_box(ink))
