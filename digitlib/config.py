@@ -26,6 +26,15 @@ def is_quick(quick: bool | None = None) -> bool:
     return os.environ.get("DIGITLIB_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def is_interactive() -> bool:
+    """Is a person running this? False in quick mode (tests) and in headless builds.
+
+    The book build sets ``DIGITLIB_HEADLESS=1``: nothing there could use a live demo.
+    """
+    headless = os.environ.get("DIGITLIB_HEADLESS", "").strip().lower() in {"1", "true", "yes"}
+    return not (headless or is_quick())
+
+
 def cache_dir() -> Path:
     """The per-user cache folder (``$XDG_CACHE_HOME/digitlib`` or ``~/.cache/digitlib``)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -37,12 +46,12 @@ def shipped_model_path() -> Path:
     return PROJECT_DIR / "models" / "digit_cnn.keras"
 
 
-def output_dir(name: str = "models") -> Path:
+def output_dir(name: str = "models", quick: bool | None = None) -> Path:
     """Where a notebook or script may write: the cache in quick mode, the repository otherwise.
 
     Quick mode is for tests, and tests never write into the repository.
     """
-    if is_quick():
+    if is_quick(quick):
         path = cache_dir() / "quick" / name
     else:
         path = PROJECT_DIR / name

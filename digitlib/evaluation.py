@@ -106,7 +106,9 @@ def _inference_layers(model: keras.Model) -> list[keras.layers.Layer]:
 def feature_maps(model: keras.Model, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """The activation of every convolution block for one image: (name, (H, W, C)) pairs.
 
-    For a batch-norm block the maps are taken after its ReLU, so they show what is passed on.
+    Where a convolution's own batch norm and ReLU follow it (named ``<conv>_bn`` and
+    ``<conv>_relu``, as in ``build_cnn``), the map is taken after them, so it shows what is
+    passed on; otherwise it is the convolution's raw output.
     """
     x = keras.ops.convert_to_tensor(to_model_input(image)[:1])
     wanted = {layer.name for layer in conv_layers(model)}

@@ -103,9 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     quick = config.is_quick(args.quick or None)
-    if quick:
-        os.environ["DIGITLIB_QUICK"] = "1"  # so output_dir() keeps quick runs out of the repo
-    out = args.out or config.output_dir("models") / f"digit_{args.model}.keras"
+    out = args.out or config.output_dir("models", quick) / f"digit_{args.model}.keras"
     out.parent.mkdir(parents=True, exist_ok=True)
 
     (x_train, y_train), (x_test, y_test) = data.load_mnist(quick=quick)

@@ -1,0 +1,123 @@
+"""Models, training, the command line, and the shipped model."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from digitlib import config, data, models, train
+from digitlib.evaluation import evaluate
+from digitlib.preprocess import to_model_input
+from digitlib.training import train as fit
+
+SHIPPED = config.shipped_model_path()
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("seed", 1_256_080),  # 520 + 25,050 + 1,225,500 + 5,010: counted by hand in chapter 03
+        ("keras_example", 34_826),
+    ],
+)
+def test_reference_models_shapes_and_parameters(name, params):
+    model = models.build(name)
+    assert model.count_params() == params
+    out = model(np.zeros((3, 28, 28, 1), np.float32))
+    assert out.shape == (3, 10)
+    np.testing.assert_allclose(np.asarray(out).sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_cnn_shapes_and_parameters():
+    model = models.build_cnn()
+    out = model(np.zeros((2, 28, 28, 1), np.float32), training=False)
+    assert out.shape == (2, 10)
+    assert 50_000 < model.count_params() < 250_000
+    assert not any(isinstance(layer, keras.layers.Lambda) for layer in model.layers)
+
+
+def test_unknown_model_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="choose one of"):
+        models.build("resnet")
+
+
+def test_quick_training_learns_and_round_trips(tmp_path):
+    (x_train, y_train), (x_test, y_test) = data.load_mnist(quick=True)
+    result = fit(models.build_seed_cnn(), x_train, y_train, epochs=3, quick=True, verbose=0)
+    accuracy = evaluate(result.model, x_test, y_test).accuracy
+    assert accuracy >= 0.85, f"quick training reached only {accuracy:.3f} (chance is 0.1)"
+    assert set(result.history) >= {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
+    assert len(result.val_split[1]) == 200  # 10% of the 2,000, taken from training data
+
+    path = tmp_path / "seed.keras"
+    result.model.save(path)
+    loaded = keras.models.load_model(path, safe_mode=True)
+    x = to_model_input(x_test[:64])
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), result.model.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_training_is_seeded():
+    (x, y), _ = data.load_mnist(quick=True)
+    a = fit(models.build_keras_example(), x[:600], y[:600], epochs=1, quick=True, verbose=0)
+    b = fit(models.build_keras_example(), x[:600], y[:600], epochs=1, quick=True, verbose=0)
+    assert a.history["loss"] == pytest.approx(b.history["loss"], rel=1e-4)
+
+
+def test_command_line_writes_model_and_card(tmp_path, capsys):
+    out = tmp_path / "m" / "digit_seed.keras"
+    card = train.main(
+        ["--model", "seed", "--quick", "--epochs", "1", "--out", str(out), "--verbose", "0"]
+    )
+    assert out.is_file()
+    saved = json.loads(train.card_path(out).read_text())
+    assert saved == card
+    for key in (
+        "architecture",
+        "parameters",
+        "epochs_run",
+        "training_seconds",
+        "cpu_cores",
+        "validation_accuracy",
+        "test_accuracy",
+        "per_class_accuracy",
+        "data_md5",
+        "versions",
+        "date",
+        "command",
+    ):
+        assert key in saved, key
+    assert saved["parameters"] == 1_256_080 and saved["quick"] is True
+    assert saved["command"].startswith("python -m digitlib.train --model seed --quick")
+    assert len(saved["per_class_accuracy"]) == 10
+    assert "saved" in capsys.readouterr().out
+
+
+def test_quick_command_line_writes_outside_the_repository(isolated_env):
+    card = train.main(["--model", "keras_example", "--quick", "--epochs", "1", "--verbose", "0"])
+    written = isolated_env / "digitlib" / "quick" / "models" / "digit_keras_example.keras"
+    assert written.is_file() and train.card_path(written).is_file()
+    assert (
+        card["command"] == "python -m digitlib.train --model keras_example --quick --epochs 1 "
+        "--verbose 0"
+    )
+    assert not (config.PROJECT_DIR / "models" / "digit_keras_example.keras").exists()
+
+
+def test_shipped_card_reaches_the_target():
+    card = json.loads(train.card_path(SHIPPED).read_text())
+    assert card["test_accuracy"] >= 0.996
+    assert card["training_seconds"] <= 15 * 60
+    assert card["quick"] is False and card["test_examples"] == 10_000
+
+
+def test_shipped_model_matches_its_card(mnist_dir):
+    card = json.loads(train.card_path(SHIPPED).read_text())
+    model = keras.models.load_model(SHIPPED, safe_mode=True)
+    _, (x_test, y_test) = data.load_mnist(mnist_dir)
+    accuracy = evaluate(model, x_test, y_test).accuracy
+    assert abs(accuracy - card["test_accuracy"]) <= 0.001
