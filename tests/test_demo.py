@@ -1,0 +1,197 @@
+"""The Gradio demo: its handlers, the app over HTTP with gradio_client, and a small load test."""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitlib import Recognizer, data
+
+from .drawing import photo, place_digit, sketch_payload
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import demo  # noqa: E402
+
+gradio_client = pytest.importorskip("gradio_client")
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer.load()
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load_quick_sample()[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(recognizer):
+    """The demo served on a free local port for the duration of this module."""
+    port = free_port()
+    blocks = demo.build_demo(recognizer)
+    blocks.queue(default_concurrency_limit=2)
+    blocks.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        theme=demo.theme(),
+    )
+    yield f"http://127.0.0.1:{port}/"
+    blocks.close()
+
+
+def save_png(array: np.ndarray, path: Path) -> Path:
+    Image.fromarray(array).save(path)
+    return path
+
+
+def sketch_files(ink: np.ndarray, folder: Path) -> dict:
+    """A sketchpad payload as the browser sends it: PNG files for background, layer, composite."""
+    payload = sketch_payload(ink)
+    handle = gradio_client.handle_file
+    return {
+        "background": handle(save_png(payload["background"], folder / "bg.png")),
+        "layers": [handle(save_png(payload["layers"][0], folder / "layer.png"))],
+        "composite": handle(save_png(payload["composite"], folder / "composite.png")),
+        "id": None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers, called directly
+
+
+def test_sketch_handler_reads_a_digit(recognizer, digits):
+    x, y = digits
+    label, seen, message = demo.read_sketch(
+        recognizer, sketch_payload(place_digit(x[3], 180, 50, 50))
+    )
+    assert list(label)[0] == str(y[3]) and len(label) == 3
+    assert seen.shape == (28 * demo.ZOOM, 28 * demo.ZOOM)
+    assert f"**{y[3]}**" in message
+
+
+def test_empty_sketch_says_nothing_drawn(recognizer):
+    assert demo.read_sketch(recognizer, None) == (None, None, demo.NOTHING_DRAWN)
+    empty = sketch_payload(np.zeros((280, 280), np.float32))
+    assert demo.read_sketch(recognizer, empty)[2] == demo.NOTHING_DRAWN
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"%PDF-1.4 not an image", "not an image"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 10, "Could not read that file"),
+    ],
+    ids=["pdf", "corrupt-png"],
+)
+def test_bad_uploads_get_a_message(recognizer, tmp_path, content, expected):
+    path = tmp_path / "upload.png"
+    path.write_bytes(content)
+    label, seen, number, message = demo.read_upload(recognizer, str(path))
+    assert label is None and seen is None and number == ""
+    assert expected in message
+
+
+def test_blank_uploads_say_no_digit(recognizer, tmp_path):
+    for name, array in (
+        ("white", np.full((300, 300), 255, np.uint8)),
+        ("black", np.zeros((300, 300), np.uint8)),
+    ):
+        path = save_png(array, tmp_path / f"{name}.png")
+        assert demo.read_upload(recognizer, str(path))[3] == demo.NOTHING_FOUND
+
+
+def test_missing_model_exits_with_advice(tmp_path, capsys):
+    assert demo.main(["--model", str(tmp_path / "missing.keras")]) == 1
+    assert "make train" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# The app over HTTP
+
+
+def test_app_reads_a_sketch_and_an_upload(app, digits, tmp_path):
+    x, y = digits
+    client = gradio_client.Client(app, verbose=False, download_files=False)
+    label, _, message = client.predict(
+        sketch_files(place_digit(x[5], 200, 40, 40), tmp_path), api_name="/read_sketch"
+    )
+    assert label["label"] == str(y[5]), message
+
+    row = np.zeros((160, 500), np.float32)
+    for i, k in enumerate((11, 12, 13)):
+        row[20:140, 20 + i * 160 : 140 + i * 160] = place_digit(x[k], 120, 0, 0, canvas=120)
+    upload = save_png(photo(row), tmp_path / "number.png")
+    _, _, number, message = client.predict(
+        gradio_client.handle_file(upload), api_name="/read_upload"
+    )
+    assert number == "".join(str(y[k]) for k in (11, 12, 13)), message
+
+
+def test_app_survives_a_bad_upload_and_keeps_serving(app, digits, tmp_path):
+    client = gradio_client.Client(app, verbose=False, download_files=False)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"garbage" * 100)
+    *_, message = client.predict(gradio_client.handle_file(bad), api_name="/read_upload")
+    assert "not an image" in message
+    x, y = digits
+    label, *_ = client.predict(
+        sketch_files(place_digit(x[9], 150, 60, 60), tmp_path), api_name="/read_sketch"
+    )
+    assert label["label"] == str(y[9])
+
+
+def test_load_20_clients_10_requests_each(app, digits, tmp_path):
+    x, y = digits
+    payloads = []
+    for i in range(20):
+        folder = tmp_path / f"c{i}"
+        folder.mkdir()
+        payloads.append((sketch_files(place_digit(x[i], 180, 50, 50), folder), str(y[i])))
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client_run(i: int) -> None:
+        client = gradio_client.Client(app, verbose=False, download_files=False)
+        payload, _ = payloads[i]
+        for _ in range(10):
+            start = time.perf_counter()
+            try:
+                label, *_ = client.predict(payload, api_name="/read_sketch")
+                assert label and label["label"] in "0123456789"
+            except Exception as exc:  # noqa: BLE001 - every failure is counted
+                with lock:
+                    errors.append(repr(exc))
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - start)
+
+    with ThreadPoolExecutor(20) as pool:
+        list(pool.map(client_run, range(20)))
+    assert errors == []
+    assert len(latencies) == 200
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    print(
+        f"load: 20 clients x 10 requests, p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms"
+    )

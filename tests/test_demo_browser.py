@@ -1,0 +1,74 @@
+"""A person at the sketchpad: Chromium opens the demo, picks the brush, draws, reads the label."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from digitlib import Recognizer
+
+from .browser import chromium_page
+from .test_demo import free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import demo  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+# Mouse strokes in canvas fractions (0-1): each digit as people draw it.
+STROKES = {
+    "1": [[(0.45, 0.2), (0.55, 0.12), (0.55, 0.88)]],
+    "7": [[(0.25, 0.18), (0.75, 0.18), (0.42, 0.88)]],
+}
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    blocks = demo.build_demo(Recognizer.load())
+    port = free_port()
+    blocks.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        theme=demo.theme(),
+    )
+    yield f"http://127.0.0.1:{port}/"
+    blocks.close()
+
+
+def draw(page, strokes) -> None:
+    canvas = page.locator("#sketchpad canvas").first
+    canvas.wait_for(state="visible")
+    box = canvas.bounding_box()
+    for stroke in strokes:
+        points = [
+            (box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke
+        ]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y, steps=15)
+        page.mouse.up()
+
+
+@pytest.mark.parametrize("digit", sorted(STROKES))
+def test_drawing_a_digit_shows_that_digit(app_url, tmp_path, digit):
+    with chromium_page() as page:
+        page.goto(app_url)
+        page.wait_for_selector("#sketchpad")
+        page.get_by_role("button", name=re.compile("brush", re.I)).first.click()
+        draw(page, STROKES[digit])
+        label = page.locator("#sketch-label")
+        page.wait_for_function(
+            "() => /read a/.test(document.querySelector('#sketch-message')?.innerText || '')",
+            timeout=20_000,
+        )
+        message = page.locator("#sketch-message").inner_text()
+        page.screenshot(path=str(tmp_path / f"demo-{digit}.png"))
+        assert (tmp_path / f"demo-{digit}.png").stat().st_size > 10_000
+        assert f"read a {digit}" in message, f"{message!r}; label: {label.inner_text()!r}"
+        assert label.inner_text().strip().splitlines()[0].strip() == digit
