@@ -1,0 +1,93 @@
+"""The chapters are stored clean and built alike; the repository URL is the same everywhere.
+
+Running them is nbval's job: ``pytest --nbval-lax --nbval-current-env notebooks/`` (part of
+``make test``, in quick mode).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from digitlib import config
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ALLOWED_METADATA = {"kernelspec", "language_info", "colab"}
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def test_seven_chapters_in_order():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_without_outputs_and_with_clean_metadata(path):
+    nb = load(path)
+    assert set(nb["metadata"]) <= ALLOWED_METADATA, set(nb["metadata"]) - ALLOWED_METADATA
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"{path.name}: outputs stored"
+            assert cell["execution_count"] is None
+        assert set(cell["metadata"]) <= {"tags"}, cell["metadata"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_starts_and_ends_the_same_way(path):
+    cells = load(path)["cells"]
+    first = source(cells[0])
+    assert first.startswith("# "), "a title"
+    assert "**In this chapter you will learn:**" in first
+    colab = (
+        f"https://colab.research.google.com/github/{config.REPOSITORY}/blob/main/"
+        f"notebooks/{path.name}"
+    )
+    assert colab in first, "the Colab badge points at this notebook"
+    setup = source(cells[1])
+    assert cells[1]["cell_type"] == "code" and "google.colab" in setup
+    assert f"git clone -q --depth 1 {config.REPOSITORY_URL}" in setup
+    assert "config.set_seed()" in setup
+    text = "\n".join(source(c) for c in cells if c["cell_type"] == "markdown")
+    assert "## Summary" in text and "## Exercises" in text
+    assert "<summary>Solution</summary>" in text or any(
+        "hide-input" in c["metadata"].get("tags", []) for c in cells
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_library_code_pasted_into_chapters(path):
+    library = {
+        m.group(1)
+        for f in (ROOT / "digitlib").glob("*.py")
+        for m in re.finditer(r"^def (\w+)\(", f.read_text(), re.M)
+    }
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] == "code":
+            defined = set(re.findall(r"^def (\w+)\(", source(cell), re.M))
+            assert not defined & library, f"{path.name} redefines {defined & library}"
+
+
+def test_repository_url_is_one_value_everywhere():
+    book = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())
+    assert book["repository"]["url"] == config.REPOSITORY_URL
+    assert book["sphinx"]["config"]["html_theme_options"]["repository_url"] == config.REPOSITORY_URL
+    assert f'Homepage = "{config.REPOSITORY_URL}"' in (ROOT / "pyproject.toml").read_text()
+    urls = set()
+    for path in [*NOTEBOOKS, *(ROOT / "book").glob("*.md"), ROOT / "README.md"]:
+        urls |= set(
+            re.findall(
+                r"github(?:\.com)?/([\w.-]+/[\w.-]+?)(?:/blob|\.git|\)|\"|\s|$)", path.read_text()
+            )
+        )
+    assert urls == {config.REPOSITORY}, urls
