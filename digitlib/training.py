@@ -14,7 +14,7 @@ from . import config
 from .data import make_dataset, train_val_split
 
 #: Epochs when none are given: full mode trains for real, quick mode only shows the path works.
-FULL_EPOCHS = 16
+FULL_EPOCHS = 18
 QUICK_EPOCHS = 3
 
 

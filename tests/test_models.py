@@ -63,9 +63,16 @@ def test_quick_training_learns_and_round_trips(tmp_path):
 
 def test_training_is_seeded():
     (x, y), _ = data.load_mnist(quick=True)
-    a = fit(models.build_keras_example(), x[:600], y[:600], epochs=1, quick=True, verbose=0)
-    b = fit(models.build_keras_example(), x[:600], y[:600], epochs=1, quick=True, verbose=0)
+    runs = []
+    for _ in range(2):
+        config.set_seed()  # before building: the initial weights are drawn at build time
+        model = models.build_keras_example()
+        runs.append(fit(model, x[:600], y[:600], epochs=1, quick=True, verbose=0))
+    a, b = runs
     assert a.history["loss"] == pytest.approx(b.history["loss"], rel=1e-4)
+    np.testing.assert_allclose(
+        a.model.get_weights()[0], b.model.get_weights()[0], rtol=1e-4, atol=1e-6
+    )
 
 
 def test_command_line_writes_model_and_card(tmp_path, capsys):
