@@ -80,9 +80,8 @@ class Recognizer:
         path = Path(path) if path is not None else config.shipped_model_path()
         if not path.is_file():
             raise ModelNotFoundError(
-                f"No trained model at {path}. Train one with `make train` "
-                "(python -m digitlib.train --model cnn --out models/digit_cnn.keras), "
-                "or pass the path of a .keras file you have."
+                f"No trained model at {path}. Train one with `make train` (the command is in "
+                "models/README.md), or pass the path of a .keras file you have."
             )
         return cls(keras.models.load_model(path, safe_mode=True))
 

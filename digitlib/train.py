@@ -40,7 +40,13 @@ def _versions() -> dict[str, str]:
 
 
 def write_card(
-    model_path: Path, *, model_name: str, result, test, quick: bool, command: str
+    model_path: Path,
+    *,
+    model_name: str,
+    result,
+    test,
+    quick: bool,
+    command: str,
 ) -> dict:
     """Write the model card JSON beside ``model_path`` and return it."""
     model = result.model
@@ -56,7 +62,9 @@ def write_card(
         "training_seconds": round(result.seconds, 1),
         "cpu_cores": os.cpu_count(),
         "platform": platform.platform(),
-        "validation_accuracy": round(result.val_accuracy, 5),
+        "validation_accuracy": (
+            None if result.val_accuracy is None else round(result.val_accuracy, 5)
+        ),
         "test_accuracy": round(test.accuracy, 5),
         "test_examples": int(len(test.y_true)),
         "per_class_accuracy": {
@@ -98,6 +106,13 @@ def main(argv: list[str] | None = None) -> dict:
         "in quick mode under the cache, never the repository)",
     )
     parser.add_argument("--quick", action="store_true", help="train on the quick sample")
+    parser.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.1,
+        help="share of the training images held out for validation (default 0.1); 0 trains "
+        "on all of them for the given epochs, once the recipe has been chosen on validation",
+    )
     parser.add_argument("--seed", type=int, default=config.SEED)
     parser.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2))
     args = parser.parse_args(argv)
@@ -112,6 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
         x_train,
         y_train,
         epochs=args.epochs,
+        val_fraction=args.val_fraction,
         seed=args.seed,
         quick=quick,
         verbose=args.verbose,
@@ -120,12 +136,19 @@ def main(argv: list[str] | None = None) -> dict:
     test = evaluate(result.model, x_test, y_test)
     command = "python -m digitlib.train " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     card = write_card(
-        out, model_name=args.model, result=result, test=test, quick=quick, command=command.strip()
+        out,
+        model_name=args.model,
+        result=result,
+        test=test,
+        quick=quick,
+        command=command.strip(),
     )
+    val = card["validation_accuracy"]
     print(
         f"saved {out} and {card_path(out).name}: {card['parameters']:,} parameters, "
-        f"{card['training_seconds']:.0f} s, validation {card['validation_accuracy']:.4f}, "
-        f"test {card['test_accuracy']:.4f}"
+        f"{card['training_seconds']:.0f} s, "
+        + (f"validation {val:.4f}" if val is not None else "no validation (all data)")
+        + f", test {card['test_accuracy']:.4f}"
     )
     return card
 

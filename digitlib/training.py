@@ -26,7 +26,7 @@ class TrainResult:
     history: dict[str, list[float]]
     seconds: float
     best_epoch: int
-    val_accuracy: float
+    val_accuracy: float | None  # None when trained on all the data (``val_fraction=0``)
     epochs_run: int
     val_split: tuple[np.ndarray, np.ndarray] = field(repr=False)
 
@@ -91,12 +91,21 @@ def train(
     ``checkpoint`` if given). Validation loss, not accuracy, decides: on 6,000 images accuracy
     moves in steps of a few images and would pick epochs by chance. ``verbose`` is Keras's: 1 a
     progress bar, 2 a line per epoch, 0 silent.
+
+    ``val_fraction=0`` is the last step once every choice has been made on validation: train on
+    all the training images for the chosen number of epochs, with nothing held out, and keep the
+    final weights (there is nothing to stop early on).
     """
     config.set_seed(seed)
     epochs = epochs or default_epochs(quick)
-    (x_tr, y_tr), (x_val, y_val) = train_val_split(x_train, y_train, val_fraction, seed)
+    holdout = val_fraction > 0
+    if holdout:
+        (x_tr, y_tr), (x_val, y_val) = train_val_split(x_train, y_train, val_fraction, seed)
+    else:
+        (x_tr, y_tr), (x_val, y_val) = (x_train, y_train), (x_train[:0], y_train[:0])
     train_ds = _one_hot(make_dataset(x_tr, y_tr, batch_size, shuffle=True, seed=seed))
-    val_ds = _one_hot(make_dataset(x_val, y_val, batch_size=512))
+    val_ds = _one_hot(make_dataset(x_val, y_val, batch_size=512)) if holdout else None
+    monitor = "val_loss" if holdout else "loss"
 
     steps = math.ceil(len(x_tr) / batch_size) * epochs
     model.compile(
@@ -104,32 +113,38 @@ def train(
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
-    callbacks: list[keras.callbacks.Callback] = [
-        _LearningRateLog(),
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True
-        ),
-    ]
+    callbacks: list[keras.callbacks.Callback] = [_LearningRateLog()]
+    if holdout:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=patience, restore_best_weights=True
+            )
+        )
     if checkpoint is not None:
         Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
         callbacks.append(
             keras.callbacks.ModelCheckpoint(
-                str(checkpoint), monitor="val_loss", save_best_only=True
+                str(checkpoint), monitor=monitor, save_best_only=holdout
             )
         )
     start = time.perf_counter()
     fit = model.fit(
-        train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose
+        train_ds,
+        validation_data=val_ds,
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=verbose,
+        shuffle=False,  # the tf.data pipeline already shuffles, seeded, every epoch
     )
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
-    best = int(np.argmin(history["val_loss"]))
+    best = int(np.argmin(history["val_loss"])) if holdout else len(fit.epoch) - 1
     return TrainResult(
         model=model,
         history=history,
         seconds=seconds,
         best_epoch=best + 1,
-        val_accuracy=history["val_accuracy"][best],
+        val_accuracy=history["val_accuracy"][best] if holdout else None,
         epochs_run=len(fit.epoch),
         val_split=(x_val, y_val),
     )

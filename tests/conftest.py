@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import matplotlib
 import pytest
 
+# Only this process draws off-screen: an MPLBACKEND variable would reach the notebook kernels and
+# the book build too, and their figures would never be rendered into the pages.
+matplotlib.use("Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 _MNIST_DIR = os.environ.get("DIGITLIB_DATA_DIR")

@@ -18,7 +18,7 @@ import demo  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-# Mouse strokes in canvas fractions (0-1): each digit as people draw it.
+# Mouse strokes as fractions (0-1) of the drawing square: each digit as people draw it.
 STROKES = {
     "1": [[(0.45, 0.2), (0.55, 0.12), (0.55, 0.88)]],
     "7": [[(0.25, 0.18), (0.75, 0.18), (0.42, 0.88)]],
@@ -44,10 +44,13 @@ def draw(page, strokes) -> None:
     canvas = page.locator("#sketchpad canvas").first
     canvas.wait_for(state="visible")
     box = canvas.bounding_box()
+    # The canvas element is wider than the 280x280 image it shows, centred in it; a stroke that
+    # starts outside the image draws nothing, so aim inside a square a little smaller than it.
+    side = 0.8 * min(box["width"], box["height"])
+    left = box["x"] + (box["width"] - side) / 2
+    top = box["y"] + (box["height"] - side) / 2
     for stroke in strokes:
-        points = [
-            (box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke
-        ]
+        points = [(left + fx * side, top + fy * side) for fx, fy in stroke]
         page.mouse.move(*points[0])
         page.mouse.down()
         for x, y in points[1:]:
@@ -63,12 +66,14 @@ def test_drawing_a_digit_shows_that_digit(app_url, tmp_path, digit):
         page.get_by_role("button", name=re.compile("brush", re.I)).first.click()
         draw(page, STROKES[digit])
         label = page.locator("#sketch-label")
-        page.wait_for_function(
-            "() => /read a/.test(document.querySelector('#sketch-message')?.innerText || '')",
-            timeout=20_000,
-        )
+        try:
+            page.wait_for_function(
+                "() => /read a/.test(document.querySelector('#sketch-message')?.innerText || '')",
+                timeout=20_000,
+            )
+        finally:
+            page.screenshot(path=str(tmp_path / f"demo-{digit}.png"))
         message = page.locator("#sketch-message").inner_text()
-        page.screenshot(path=str(tmp_path / f"demo-{digit}.png"))
         assert (tmp_path / f"demo-{digit}.png").stat().st_size > 10_000
         assert f"read a {digit}" in message, f"{message!r}; label: {label.inner_text()!r}"
         assert label.locator(".output-class").inner_text().strip() == digit
