@@ -40,13 +40,7 @@ def _versions() -> dict[str, str]:
 
 
 def write_card(
-    model_path: Path,
-    *,
-    model_name: str,
-    result,
-    test,
-    quick: bool,
-    command: str,
+    model_path: Path, *, model_name: str, result, test, quick: bool, command: str
 ) -> dict:
     """Write the model card JSON beside ``model_path`` and return it."""
     model = result.model
@@ -136,12 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
     test = evaluate(result.model, x_test, y_test)
     command = "python -m digitlib.train " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     card = write_card(
-        out,
-        model_name=args.model,
-        result=result,
-        test=test,
-        quick=quick,
-        command=command.strip(),
+        out, model_name=args.model, result=result, test=test, quick=quick, command=command.strip()
     )
     val = card["validation_accuracy"]
     print(

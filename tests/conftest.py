@@ -7,6 +7,8 @@ remembered before it is cleared, and handed only to the tests that ask for ``mni
 from __future__ import annotations
 
 import os
+import socket
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -37,3 +39,37 @@ def mnist_dir() -> Path:
     if not _MNIST_DIR or not Path(_MNIST_DIR).is_dir():
         pytest.skip("full MNIST not available: set DIGITLIB_DATA_DIR to run this test")
     return Path(_MNIST_DIR)
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    """The shipped model, loaded once per test module."""
+    from digitlib import Recognizer
+
+    return Recognizer.load()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_url(recognizer):
+    """The demo app served on a free local port for the duration of a test module."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import demo
+
+    port = free_port()
+    blocks = demo.build_demo(recognizer)
+    blocks.queue(default_concurrency_limit=2)
+    blocks.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        theme=demo.theme(),
+    )
+    yield f"http://127.0.0.1:{port}/"
+    blocks.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import statistics
 import sys
 import threading
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlib import Recognizer, data
+from digitlib import data
 
 from .drawing import photo, place_digit, sketch_payload
 
@@ -26,36 +25,8 @@ gradio_client = pytest.importorskip("gradio_client")
 
 
 @pytest.fixture(scope="module")
-def recognizer() -> Recognizer:
-    return Recognizer.load()
-
-
-@pytest.fixture(scope="module")
 def digits():
     return data.load_quick_sample()[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app(recognizer):
-    """The demo served on a free local port for the duration of this module."""
-    port = free_port()
-    blocks = demo.build_demo(recognizer)
-    blocks.queue(default_concurrency_limit=2)
-    blocks.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        theme=demo.theme(),
-    )
-    yield f"http://127.0.0.1:{port}/"
-    blocks.close()
 
 
 def save_png(array: np.ndarray, path: Path) -> Path:
@@ -129,9 +100,9 @@ def test_missing_model_exits_with_advice(tmp_path, capsys):
 # The app over HTTP
 
 
-def test_app_reads_a_sketch_and_an_upload(app, digits, tmp_path):
+def test_app_reads_a_sketch_and_an_upload(demo_url, digits, tmp_path):
     x, y = digits
-    client = gradio_client.Client(app, verbose=False, download_files=False)
+    client = gradio_client.Client(demo_url, verbose=False, download_files=False)
     label, _, message = client.predict(
         sketch_files(place_digit(x[5], 200, 40, 40), tmp_path), api_name="/read_sketch"
     )
@@ -147,8 +118,8 @@ def test_app_reads_a_sketch_and_an_upload(app, digits, tmp_path):
     assert number == "".join(str(y[k]) for k in (11, 12, 13)), message
 
 
-def test_app_survives_a_bad_upload_and_keeps_serving(app, digits, tmp_path):
-    client = gradio_client.Client(app, verbose=False, download_files=False)
+def test_app_survives_a_bad_upload_and_keeps_serving(demo_url, digits, tmp_path):
+    client = gradio_client.Client(demo_url, verbose=False, download_files=False)
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"garbage" * 100)
     *_, message = client.predict(gradio_client.handle_file(bad), api_name="/read_upload")
@@ -160,7 +131,7 @@ def test_app_survives_a_bad_upload_and_keeps_serving(app, digits, tmp_path):
     assert label["label"] == str(y[9])
 
 
-def test_load_20_clients_10_requests_each(app, digits, tmp_path):
+def test_load_20_clients_10_requests_each(demo_url, digits, tmp_path):
     x, y = digits
     payloads = []
     for i in range(20):
@@ -172,7 +143,7 @@ def test_load_20_clients_10_requests_each(app, digits, tmp_path):
     lock = threading.Lock()
 
     def client_run(i: int) -> None:
-        client = gradio_client.Client(app, verbose=False, download_files=False)
+        client = gradio_client.Client(demo_url, verbose=False, download_files=False)
         payload, _ = payloads[i]
         for _ in range(10):
             start = time.perf_counter()

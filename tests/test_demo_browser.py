@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-from digitlib import Recognizer
-
 from .browser import chromium_page
-from .test_demo import free_port
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import demo  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -23,21 +15,6 @@ STROKES = {
     "1": [[(0.45, 0.2), (0.55, 0.12), (0.55, 0.88)]],
     "7": [[(0.25, 0.18), (0.75, 0.18), (0.42, 0.88)]],
 }
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    blocks = demo.build_demo(Recognizer.load())
-    port = free_port()
-    blocks.launch(
-        server_name="127.0.0.1",
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        theme=demo.theme(),
-    )
-    yield f"http://127.0.0.1:{port}/"
-    blocks.close()
 
 
 def draw(page, strokes) -> None:
@@ -59,9 +36,9 @@ def draw(page, strokes) -> None:
 
 
 @pytest.mark.parametrize("digit", sorted(STROKES))
-def test_drawing_a_digit_shows_that_digit(app_url, tmp_path, digit):
+def test_drawing_a_digit_shows_that_digit(demo_url, tmp_path, digit):
     with chromium_page() as page:
-        page.goto(app_url)
+        page.goto(demo_url)
         page.wait_for_selector("#sketchpad")
         page.get_by_role("button", name=re.compile("brush", re.I)).first.click()
         draw(page, STROKES[digit])

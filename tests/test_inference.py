@@ -13,11 +13,6 @@ from .drawing import photo, place_digit, sketch_payload
 
 
 @pytest.fixture(scope="module")
-def recognizer() -> Recognizer:
-    return Recognizer.load()
-
-
-@pytest.fixture(scope="module")
 def test_digits():
     return data.load_quick_sample()[1]  # 500 MNIST test digits, 50 of each
 
