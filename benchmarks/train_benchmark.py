@@ -4,7 +4,8 @@
 
 Prints a side-by-side table (parameters, seconds per epoch, total training seconds, validation
 and test accuracy) as Markdown, ready for benchmarks/RESULTS.md. Every model goes through the
-same ``digitlib.training.train`` (same split, schedule and seed); only the epochs differ.
+same ``digitlib.training.train`` (same split, schedule and seed, which is set before each model is
+built, so its initial weights are the command line's too); only the epochs differ.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import platform
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from digitlib import data, models  # noqa: E402
+from digitlib import config, data, models  # noqa: E402
 from digitlib.evaluation import evaluate  # noqa: E402
 from digitlib.training import FULL_EPOCHS, train  # noqa: E402
 
@@ -34,7 +35,12 @@ def main() -> None:
         epochs = 1 if args.quick else EPOCHS[name]
         print(f"training {name} for {epochs} epochs...", flush=True)
         result = train(
-            models.build(name), x_train, y_train, epochs=epochs, quick=args.quick, verbose=2
+            models.build(name, seed=config.SEED),
+            x_train,
+            y_train,
+            epochs=epochs,
+            quick=args.quick,
+            verbose=2,
         )
         test = evaluate(result.model, x_test, y_test)
         rows.append(

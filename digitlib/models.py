@@ -114,9 +114,14 @@ BUILDERS = {
 }
 
 
-def build(name: str) -> keras.Model:
-    """Build a model by name: ``seed``, ``keras_example`` or ``cnn``."""
-    try:
-        return BUILDERS[name]()
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; choose one of {sorted(BUILDERS)}") from None
+def build(name: str, seed: int | None = None) -> keras.Model:
+    """Build a model by name: ``seed``, ``keras_example`` or ``cnn``.
+
+    With ``seed``, everything is seeded first: the initial weights are drawn here, at build
+    time, so this is what makes a training run repeatable from its command line.
+    """
+    if name not in BUILDERS:
+        raise ValueError(f"unknown model {name!r}; choose one of {sorted(BUILDERS)}")
+    if seed is not None:
+        config.set_seed(seed)
+    return BUILDERS[name]()

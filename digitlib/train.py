@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     (x_train, y_train), (x_test, y_test) = data.load_mnist(quick=quick)
     result = train(
-        models.build(args.model),
+        models.build(args.model, seed=args.seed),
         x_train,
         y_train,
         epochs=args.epochs,

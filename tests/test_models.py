@@ -94,6 +94,29 @@ def test_training_is_seeded():
     )
 
 
+def test_build_with_a_seed_repeats_the_initial_weights():
+    a, b, c = models.build("cnn", seed=3), models.build("cnn", seed=3), models.build("cnn", seed=4)
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+    with pytest.raises(ValueError, match="unknown model 'lenet'; choose one of"):
+        models.build("lenet")
+
+
+def test_command_line_run_is_repeatable(tmp_path):
+    """The command line seeds before it builds, so its card's command reproduces the run."""
+    cards, weights = [], []
+    for run in ("a", "b"):
+        models.build_cnn()  # moves the global random state, as an earlier run in the process would
+        out = tmp_path / run / "digit_keras_example.keras"
+        argv = ["--model", "keras_example", "--quick", "--epochs", "1", "--out", str(out)]
+        cards.append(train.main([*argv, "--verbose", "0"]))
+        weights.append(keras.models.load_model(out).get_weights())
+    assert cards[0]["validation_accuracy"] == pytest.approx(cards[1]["validation_accuracy"])
+    for wa, wb in zip(*weights, strict=True):
+        np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-6)
+
+
 def test_command_line_writes_model_and_card(tmp_path, capsys):
     out = tmp_path / "m" / "digit_seed.keras"
     card = train.main(
