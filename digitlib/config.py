@@ -49,7 +49,8 @@ def shipped_model_path() -> Path:
 def output_dir(name: str = "models", quick: bool | None = None) -> Path:
     """Where a notebook or script may write: the cache in quick mode, the repository otherwise.
 
-    Quick mode is for tests, and tests never write into the repository.
+    Quick mode is for tests, and tests never write into the repository. Chapters write to
+    ``runs`` (ignored by git); ``models`` is for the command that retrains the shipped model.
     """
     if is_quick(quick):
         path = cache_dir() / "quick" / name

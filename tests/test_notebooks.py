@@ -91,3 +91,20 @@ def test_repository_url_is_one_value_everywhere():
             )
         )
     assert urls == {config.REPOSITORY}, urls
+
+
+def test_full_mode_chapters_write_only_where_git_ignores():
+    # In full mode output_dir(name) is PROJECT_DIR / name: a chapter that saves there must not
+    # leave untracked files behind after a book build.
+    ignored = {
+        line.strip().strip("/")
+        for line in (ROOT / ".gitignore").read_text().splitlines()
+        if line.strip().endswith("/")
+    }
+    names = set()
+    for path in NOTEBOOKS:
+        for cell in load(path)["cells"]:
+            if cell["cell_type"] == "code":
+                names |= set(re.findall(r"output_dir\(\s*\"(\w+)\"", source(cell)))
+    assert names, "a chapter saves its work through config.output_dir"
+    assert names <= ignored, f"not ignored by git: {names - ignored}"
