@@ -28,6 +28,10 @@ def source(cell: dict) -> str:
     return "".join(cell["source"])
 
 
+def code_sources(path: Path) -> list[str]:
+    return [source(c) for c in load(path)["cells"] if c["cell_type"] == "code"]
+
+
 def test_seven_chapters_in_order():
     assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
 
@@ -72,10 +76,9 @@ def test_no_library_code_pasted_into_chapters(path):
         for f in (ROOT / "digitlib").glob("*.py")
         for m in re.finditer(r"^def (\w+)\(", f.read_text(), re.M)
     }
-    for cell in load(path)["cells"]:
-        if cell["cell_type"] == "code":
-            defined = set(re.findall(r"^def (\w+)\(", source(cell), re.M))
-            assert not defined & library, f"{path.name} redefines {defined & library}"
+    for code in code_sources(path):
+        defined = set(re.findall(r"^def (\w+)\(", code, re.M))
+        assert not defined & library, f"{path.name} redefines {defined & library}"
 
 
 def test_repository_url_is_one_value_everywhere():
@@ -103,8 +106,7 @@ def test_full_mode_chapters_write_only_where_git_ignores():
     }
     names = set()
     for path in NOTEBOOKS:
-        for cell in load(path)["cells"]:
-            if cell["cell_type"] == "code":
-                names |= set(re.findall(r"output_dir\(\s*\"(\w+)\"", source(cell)))
+        for code in code_sources(path):
+            names |= set(re.findall(r"output_dir\(\s*\"(\w+)\"", code))
     assert names, "a chapter saves its work through config.output_dir"
     assert names <= ignored, f"not ignored by git: {names - ignored}"
