@@ -53,6 +53,9 @@ def write_card(
         "parameters": int(model.count_params()),
         "epochs_run": result.epochs_run,
         "best_epoch": result.best_epoch,
+        "averaged_epochs": (
+            None if result.averaged_epochs is None else list(result.averaged_epochs)
+        ),
         "training_seconds": round(result.seconds, 1),
         "cpu_cores": os.cpu_count(),
         "platform": platform.platform(),
@@ -107,6 +110,14 @@ def main(argv: list[str] | None = None) -> dict:
         help="share of the training images held out for validation (default 0.1); 0 trains "
         "on all of them for the given epochs, once the recipe has been chosen on validation",
     )
+    parser.add_argument(
+        "--average-last",
+        type=int,
+        default=0,
+        metavar="K",
+        help="average the weights of the last K epochs (kept only if validation says it helps); "
+        "default 0, no averaging",
+    )
     parser.add_argument("--seed", type=int, default=config.SEED)
     parser.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2))
     args = parser.parse_args(argv)
@@ -122,6 +133,7 @@ def main(argv: list[str] | None = None) -> dict:
         y_train,
         epochs=args.epochs,
         val_fraction=args.val_fraction,
+        average_last=args.average_last,
         seed=args.seed,
         quick=quick,
         verbose=args.verbose,

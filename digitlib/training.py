@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,8 @@ class TrainResult:
     val_accuracy: float | None  # None when trained on all the data (``val_fraction=0``)
     epochs_run: int
     val_split: tuple[np.ndarray, np.ndarray] = field(repr=False)
+    #: First and last epoch whose weights were averaged into the model, or None if not averaged.
+    averaged_epochs: tuple[int, int] | None = None
 
 
 class _LearningRateLog(keras.callbacks.Callback):
@@ -38,6 +41,31 @@ class _LearningRateLog(keras.callbacks.Callback):
         if logs is not None:
             lr = self.model.optimizer.learning_rate
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
+
+
+class _WeightAverage(keras.callbacks.Callback):
+    """Add up the weights at the end of every epoch from ``first_epoch`` (counted from 1) on."""
+
+    def __init__(self, first_epoch: int):
+        super().__init__()
+        self.first_epoch = first_epoch
+        self.total: list[np.ndarray] | None = None
+        self.epochs: list[int] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 < self.first_epoch:
+            return
+        weights = self.model.get_weights()
+        if self.total is None:
+            self.total = [w.astype(np.float64) for w in weights]
+        else:
+            for total, w in zip(self.total, weights, strict=True):
+                total += w
+        self.epochs.append(epoch + 1)
+
+    def average(self) -> list[np.ndarray]:
+        assert self.total is not None
+        return [(t / len(self.epochs)).astype(np.float32) for t in self.total]
 
 
 def one_cycle(steps: int, peak: float = 3e-3, warmup_fraction: float = 0.07):
@@ -76,7 +104,9 @@ def train(
     peak_lr: float = 3e-3,
     label_smoothing: float = 0.1,
     patience: int = 5,
+    average_last: int = 0,
     checkpoint: Path | str | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
     seed: int = config.SEED,
     quick: bool | None = None,
     verbose: int | str = "auto",
@@ -90,7 +120,12 @@ def train(
     for ``patience`` epochs, and the best weights on validation loss are kept (and written to
     ``checkpoint`` if given). Validation loss, not accuracy, decides: on 6,000 images accuracy
     moves in steps of a few images and would pick epochs by chance. ``verbose`` is Keras's: 1 a
-    progress bar, 2 a line per epoch, 0 silent.
+    progress bar, 2 a line per epoch, 0 silent; ``callbacks`` are more Keras callbacks to run.
+
+    ``average_last=k`` averages the weights the last ``k`` epochs of the schedule end with (the
+    batch-norm statistics too), a cheap ensemble of points the low learning rate of the cosine's
+    tail visits. With a validation split the average is kept only if its validation loss beats
+    the best single epoch's; ``averaged_epochs`` says whether it was.
 
     ``val_fraction=0`` is the last step once every choice has been made on validation: train on
     all the training images for the chosen number of epochs, with nothing held out, and keep the
@@ -113,16 +148,19 @@ def train(
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
-    callbacks: list[keras.callbacks.Callback] = [_LearningRateLog()]
+    run_callbacks: list[keras.callbacks.Callback] = [_LearningRateLog(), *callbacks]
+    averager = _WeightAverage(epochs - average_last + 1) if 1 < average_last < epochs else None
+    if averager is not None:
+        run_callbacks.append(averager)
     if holdout:
-        callbacks.append(
+        run_callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=patience, restore_best_weights=True
             )
         )
     if checkpoint is not None:
         Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
-        callbacks.append(
+        run_callbacks.append(
             keras.callbacks.ModelCheckpoint(
                 str(checkpoint), monitor=monitor, save_best_only=holdout
             )
@@ -132,19 +170,35 @@ def train(
         train_ds,
         validation_data=val_ds,
         epochs=epochs,
-        callbacks=callbacks,
+        callbacks=run_callbacks,
         verbose=verbose,
         shuffle=False,  # the tf.data pipeline already shuffles, seeded, every epoch
     )
-    seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
     best = int(np.argmin(history["val_loss"])) if holdout else len(fit.epoch) - 1
+    val_accuracy = history["val_accuracy"][best] if holdout else None
+    averaged_epochs = None
+    if averager is not None and len(averager.epochs) > 1:
+        kept = model.get_weights()  # the best epoch's, restored by early stopping
+        model.set_weights(averager.average())
+        averaged_epochs = (averager.epochs[0], averager.epochs[-1])
+        if holdout:
+            loss, accuracy = model.evaluate(val_ds, verbose=0)
+            if loss < history["val_loss"][best]:
+                val_accuracy = float(accuracy)
+            else:
+                model.set_weights(kept)
+                averaged_epochs = None
+        if averaged_epochs is not None and checkpoint is not None:
+            model.save(checkpoint)
+    seconds = time.perf_counter() - start
     return TrainResult(
         model=model,
         history=history,
         seconds=seconds,
         best_epoch=best + 1,
-        val_accuracy=history["val_accuracy"][best] if holdout else None,
+        val_accuracy=val_accuracy,
         epochs_run=len(fit.epoch),
         val_split=(x_val, y_val),
+        averaged_epochs=averaged_epochs,
     )

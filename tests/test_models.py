@@ -80,6 +80,65 @@ def test_training_on_all_data_keeps_the_last_epoch(tmp_path):
     assert ckpt.is_file()
 
 
+class _EpochWeights(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+
+
+def test_weight_averaging_averages_the_last_epochs(tmp_path):
+    (x, y), _ = data.load_mnist(quick=True)
+    seen, ckpt = _EpochWeights(), tmp_path / "avg.keras"
+    result = fit(
+        models.build("keras_example", seed=0),
+        x[:600],
+        y[:600],
+        epochs=3,
+        val_fraction=0,
+        average_last=2,
+        checkpoint=ckpt,
+        callbacks=[seen],
+        quick=True,
+        verbose=0,
+    )
+    assert result.averaged_epochs == (2, 3)
+    saved = keras.models.load_model(ckpt, safe_mode=True).get_weights()
+    for got, on_disk, w2, w3 in zip(
+        result.model.get_weights(), saved, *seen.weights[1:], strict=True
+    ):
+        np.testing.assert_allclose(got, (w2 + w3) / 2, rtol=1e-5, atol=1e-7)
+        np.testing.assert_array_equal(got, on_disk)
+    assert not np.allclose(result.model.get_weights()[0], seen.weights[2][0])
+
+
+def test_weight_averaging_is_dropped_when_validation_loss_says_so():
+    # Four epochs on 1,800 images: the network is still improving fast, so the average of
+    # epochs 2-4 has a higher validation loss than epoch 4 alone, and must be thrown away.
+    (x, y), _ = data.load_mnist(quick=True)
+    seen = _EpochWeights()
+    result = fit(
+        models.build("keras_example", seed=0),
+        x,
+        y,
+        epochs=4,
+        average_last=3,
+        callbacks=[seen],
+        quick=True,
+        verbose=0,
+    )
+    assert result.averaged_epochs is None
+    for got, best in zip(
+        result.model.get_weights(), seen.weights[result.best_epoch - 1], strict=True
+    ):
+        np.testing.assert_array_equal(got, best)
+    val = (to_model_input(result.val_split[0]), keras.utils.to_categorical(result.val_split[1], 10))
+    loss, _ = result.model.evaluate(*val, verbose=0)
+    assert loss == pytest.approx(min(result.history["val_loss"]), rel=1e-4)
+
+
 def test_training_is_seeded():
     (x, y), _ = data.load_mnist(quick=True)
     runs = []
@@ -144,6 +203,17 @@ def test_command_line_writes_model_and_card(tmp_path, capsys):
     assert saved["command"].startswith("python -m digitlib.train --model seed --quick")
     assert len(saved["per_class_accuracy"]) == 10
     assert "saved" in capsys.readouterr().out
+
+
+def test_command_line_averages_when_asked(tmp_path):
+    out = tmp_path / "digit_keras_example.keras"
+    argv = ["--model", "keras_example", "--quick", "--epochs", "3", "--val-fraction", "0"]
+    averaged = train.main([*argv, "--average-last", "2", "--out", str(out), "--verbose", "0"])
+    assert averaged["averaged_epochs"] == [2, 3]
+    assert averaged["command"].endswith("--average-last 2 --out " + str(out) + " --verbose 0")
+    plain = train.main([*argv, "--out", str(tmp_path / "plain.keras"), "--verbose", "0"])
+    assert plain["averaged_epochs"] is None
+    assert plain["test_accuracy"] != averaged["test_accuracy"]
 
 
 def test_quick_command_line_writes_outside_the_repository(isolated_env):
