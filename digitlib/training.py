@@ -124,8 +124,9 @@ def train(
 
     ``average_last=k`` averages the weights the last ``k`` epochs of the schedule end with (the
     batch-norm statistics too), a cheap ensemble of points the low learning rate of the cosine's
-    tail visits. With a validation split the average is kept only if its validation loss beats
-    the best single epoch's; ``averaged_epochs`` says whether it was.
+    tail visits (a run shorter than ``k + 1`` epochs averages all but its first). With a
+    validation split the average is kept only if its validation loss beats the best single
+    epoch's; ``averaged_epochs`` says whether it was.
 
     ``val_fraction=0`` is the last step once every choice has been made on validation: train on
     all the training images for the chosen number of epochs, with nothing held out, and keep the
@@ -149,7 +150,11 @@ def train(
         metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
     run_callbacks: list[keras.callbacks.Callback] = [_LearningRateLog(), *callbacks]
-    averager = _WeightAverage(epochs - average_last + 1) if 1 < average_last < epochs else None
+    if average_last < 0:
+        raise ValueError(f"average_last must be 0 (no averaging) or more, not {average_last}")
+    # Never the first epoch: a short (quick) run averages what it can and validation decides.
+    average_last = min(average_last, epochs - 1)
+    averager = _WeightAverage(epochs - average_last + 1) if average_last > 1 else None
     if averager is not None:
         run_callbacks.append(averager)
     if holdout:

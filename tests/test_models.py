@@ -139,6 +139,23 @@ def test_weight_averaging_is_dropped_when_validation_loss_says_so():
     assert loss == pytest.approx(min(result.history["val_loss"]), rel=1e-4)
 
 
+def test_weight_averaging_fits_short_runs_and_refuses_nonsense():
+    (x, y), _ = data.load_mnist(quick=True)
+    short = fit(
+        models.build("keras_example", seed=0),
+        x[:300],
+        y[:300],
+        epochs=3,
+        val_fraction=0,
+        average_last=5,  # the full-mode setting, in a quick run: epochs 2-3 are averaged
+        quick=True,
+        verbose=0,
+    )
+    assert short.averaged_epochs == (2, 3)
+    with pytest.raises(ValueError, match="average_last must be 0"):
+        fit(models.build("keras_example"), x[:300], y[:300], epochs=1, average_last=-1, verbose=0)
+
+
 def test_training_is_seeded():
     (x, y), _ = data.load_mnist(quick=True)
     runs = []
