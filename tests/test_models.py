@@ -89,20 +89,17 @@ class _EpochWeights(keras.callbacks.Callback):
         self.weights.append(self.model.get_weights())
 
 
-def test_weight_averaging_averages_the_last_epochs(tmp_path):
+def _fit_quick(images: int, **kwargs):
+    """Keras's small example, seeded, on the first ``images`` of the quick sample."""
     (x, y), _ = data.load_mnist(quick=True)
+    model = models.build("keras_example", seed=0)
+    return fit(model, x[:images], y[:images], quick=True, verbose=0, **kwargs)
+
+
+def test_weight_averaging_averages_the_last_epochs(tmp_path):
     seen, ckpt = _EpochWeights(), tmp_path / "avg.keras"
-    result = fit(
-        models.build("keras_example", seed=0),
-        x[:600],
-        y[:600],
-        epochs=3,
-        val_fraction=0,
-        average_last=2,
-        checkpoint=ckpt,
-        callbacks=[seen],
-        quick=True,
-        verbose=0,
+    result = _fit_quick(
+        600, epochs=3, val_fraction=0, average_last=2, checkpoint=ckpt, callbacks=[seen]
     )
     assert result.averaged_epochs == (2, 3)
     saved = keras.models.load_model(ckpt, safe_mode=True).get_weights()
@@ -117,18 +114,8 @@ def test_weight_averaging_averages_the_last_epochs(tmp_path):
 def test_weight_averaging_is_dropped_when_validation_loss_says_so():
     # Four epochs on 1,800 images: the network is still improving fast, so the average of
     # epochs 2-4 has a higher validation loss than epoch 4 alone, and must be thrown away.
-    (x, y), _ = data.load_mnist(quick=True)
     seen = _EpochWeights()
-    result = fit(
-        models.build("keras_example", seed=0),
-        x,
-        y,
-        epochs=4,
-        average_last=3,
-        callbacks=[seen],
-        quick=True,
-        verbose=0,
-    )
+    result = _fit_quick(2000, epochs=4, average_last=3, callbacks=[seen])
     assert result.averaged_epochs is None
     for got, best in zip(
         result.model.get_weights(), seen.weights[result.best_epoch - 1], strict=True
@@ -140,20 +127,11 @@ def test_weight_averaging_is_dropped_when_validation_loss_says_so():
 
 
 def test_weight_averaging_fits_short_runs_and_refuses_nonsense():
-    (x, y), _ = data.load_mnist(quick=True)
-    short = fit(
-        models.build("keras_example", seed=0),
-        x[:300],
-        y[:300],
-        epochs=3,
-        val_fraction=0,
-        average_last=5,  # the full-mode setting, in a quick run: epochs 2-3 are averaged
-        quick=True,
-        verbose=0,
-    )
+    # the full-mode setting in a quick run: all but the first epoch are averaged
+    short = _fit_quick(300, epochs=3, val_fraction=0, average_last=5)
     assert short.averaged_epochs == (2, 3)
     with pytest.raises(ValueError, match="average_last must be 0"):
-        fit(models.build("keras_example"), x[:300], y[:300], epochs=1, average_last=-1, verbose=0)
+        _fit_quick(300, epochs=1, average_last=-1)
 
 
 def test_training_is_seeded():
