@@ -132,6 +132,8 @@ def train(
     all the training images for the chosen number of epochs, with nothing held out, and keep the
     final weights (there is nothing to stop early on).
     """
+    if average_last < 0:
+        raise ValueError(f"average_last must be 0 (no averaging) or more, not {average_last}")
     config.set_seed(seed)
     epochs = epochs or default_epochs(quick)
     holdout = val_fraction > 0
@@ -150,8 +152,6 @@ def train(
         metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
     run_callbacks: list[keras.callbacks.Callback] = [_LearningRateLog(), *callbacks]
-    if average_last < 0:
-        raise ValueError(f"average_last must be 0 (no averaging) or more, not {average_last}")
     # Never the first epoch: a short (quick) run averages what it can and validation decides.
     average_last = min(average_last, epochs - 1)
     averager = _WeightAverage(epochs - average_last + 1) if average_last > 1 else None
