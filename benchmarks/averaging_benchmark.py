@@ -25,7 +25,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from digitlib import config, data, models  # noqa: E402
-from digitlib.preprocess import to_model_input  # noqa: E402
+from digitlib.evaluation import evaluate  # noqa: E402
 from digitlib.training import FULL_EPOCHS, _one_hot, one_cycle  # noqa: E402
 
 LAST = (2, 3, 5)
@@ -43,12 +43,10 @@ def run(seed: int, epochs: int, quick: bool) -> dict:
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
         metrics=["accuracy"],
     )
-    xv, xt = to_model_input(x_val), to_model_input(x_test)
 
     def errors() -> tuple[int, int]:
-        pv = model.predict(xv, batch_size=1000, verbose=0).argmax(1)
-        pt = model.predict(xt, batch_size=1000, verbose=0).argmax(1)
-        return int((pv != y_val).sum()), int((pt != y_test).sum())
+        val, test = evaluate(model, x_val, y_val), evaluate(model, x_test, y_test)
+        return len(val.mistakes()), len(test.mistakes())
 
     snapshots: list[list[np.ndarray]] = []
     per_epoch: list[tuple[int, int]] = []
