@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -227,6 +228,15 @@ def test_shipped_card_is_a_full_run_within_budget():
     assert card["quick"] is False and card["test_examples"] == 10_000
     assert card["training_seconds"] <= 15 * 60
     assert card["test_accuracy"] >= 0.995  # no regression below what benchmarks/RESULTS.md reports
+
+
+def test_make_train_and_the_readmes_rerun_the_shipped_cards_command():
+    command = json.loads(train.card_path(SHIPPED).read_text())["command"]
+    makefile = (config.PROJECT_DIR / "Makefile").read_text()
+    recipe = re.search(r"^train:.*\n\t(.+)$", makefile, re.MULTILINE)
+    assert recipe is not None and recipe.group(1).replace("$(PY)", "python") == command
+    for readme in ("README.md", "models/README.md"):
+        assert command in (config.PROJECT_DIR / readme).read_text(), readme
 
 
 @pytest.mark.xfail(
