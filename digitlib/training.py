@@ -118,7 +118,8 @@ def train(
     0.01 for the others with ``label_smoothing=0.1``), which keeps the network from pushing its
     probabilities to extremes. Training stops early when the validation loss has not improved
     for ``patience`` epochs, and the best weights on validation loss are kept (and written to
-    ``checkpoint`` if given). Validation loss, not accuracy, decides: on 6,000 images accuracy
+    ``checkpoint`` if given); both judge only the second half of the schedule, where the
+    learning rate falls. Validation loss, not accuracy, decides: on 6,000 images accuracy
     moves in steps of a few images and would pick epochs by chance. ``verbose`` is Keras's: 1 a
     progress bar, 2 a line per epoch, 0 silent; ``callbacks`` are more Keras callbacks to run.
 
@@ -157,10 +158,17 @@ def train(
     averager = _WeightAverage(epochs - average_last + 1) if average_last > 1 else None
     if averager is not None:
         run_callbacks.append(averager)
+    # The first half of a one-cycle schedule runs at a high learning rate, where the validation
+    # loss stalls for epochs before the cosine's tail brings it down: stopping or choosing an
+    # epoch there would judge the run before it anneals (a 30-epoch run once stopped at epoch 12).
+    first_judged = epochs // 2
     if holdout:
         run_callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=patience, restore_best_weights=True
+                monitor="val_loss",
+                patience=patience,
+                restore_best_weights=True,
+                start_from_epoch=first_judged,
             )
         )
     if checkpoint is not None:
@@ -180,7 +188,10 @@ def train(
         shuffle=False,  # the tf.data pipeline already shuffles, seeded, every epoch
     )
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
-    best = int(np.argmin(history["val_loss"])) if holdout else len(fit.epoch) - 1
+    if holdout:  # the epoch early stopping restored
+        best = first_judged + int(np.argmin(history["val_loss"][first_judged:]))
+    else:
+        best = len(fit.epoch) - 1
     val_accuracy = history["val_accuracy"][best] if holdout else None
     averaged_epochs = None
     if averager is not None and len(averager.epochs) > 1:
@@ -194,8 +205,8 @@ def train(
             else:
                 model.set_weights(kept)
                 averaged_epochs = None
-        if averaged_epochs is not None and checkpoint is not None:
-            model.save(checkpoint)
+    if checkpoint is not None:  # what is returned, even if an epoch before first_judged did better
+        model.save(checkpoint)
     seconds = time.perf_counter() - start
     return TrainResult(
         model=model,

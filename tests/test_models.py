@@ -124,7 +124,22 @@ def test_weight_averaging_is_dropped_when_validation_loss_says_so():
         np.testing.assert_array_equal(got, best)
     val = (to_model_input(result.val_split[0]), keras.utils.to_categorical(result.val_split[1], 10))
     loss, _ = result.model.evaluate(*val, verbose=0)
-    assert loss == pytest.approx(min(result.history["val_loss"]), rel=1e-4)
+    assert loss == pytest.approx(min(result.history["val_loss"][2:]), rel=1e-4)
+
+
+class _WorseEveryEpoch(keras.callbacks.Callback):
+    """Rewrite the validation loss so that each epoch looks worse than the one before."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_loss"] = float(epoch + 1)
+
+
+def test_early_stopping_waits_for_the_second_half_of_the_schedule():
+    # Judged from epoch 1, this run would stop at epoch 2 and keep epoch 1. Epochs 1-3 run at
+    # the schedule's high learning rate, so only epochs 4-6 are judged: 4 is kept, 5 stops it.
+    result = _fit_quick(600, epochs=6, patience=1, callbacks=[_WorseEveryEpoch()])
+    assert result.epochs_run == 5 and result.best_epoch == 4
+    assert result.history["val_loss"] == [1.0, 2.0, 3.0, 4.0, 5.0]
 
 
 def test_weight_averaging_fits_short_runs_and_refuses_nonsense():
