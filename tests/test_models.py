@@ -245,13 +245,13 @@ def test_shipped_card_is_a_full_run_within_budget():
     assert card["test_accuracy"] >= 0.995  # no regression below what benchmarks/RESULTS.md reports
 
 
-def test_make_train_and_the_readmes_rerun_the_shipped_cards_command():
+def test_make_train_and_the_docs_rerun_the_shipped_cards_command():
     command = json.loads(train.card_path(SHIPPED).read_text())["command"]
     makefile = (config.PROJECT_DIR / "Makefile").read_text()
     recipe = re.search(r"^train:.*\n\t(.+)$", makefile, re.MULTILINE)
     assert recipe is not None and recipe.group(1).replace("$(PY)", "python") == command
-    for readme in ("README.md", "models/README.md"):
-        assert command in (config.PROJECT_DIR / readme).read_text(), readme
+    for doc in ("README.md", "models/README.md", "notebooks/04_training.ipynb"):
+        assert command in (config.PROJECT_DIR / doc).read_text(), doc
 
 
 @pytest.mark.xfail(
