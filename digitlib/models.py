@@ -78,8 +78,12 @@ def _conv_bn(x, filters: int, kernel: int, name: str, strides: int = 1, padding:
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
+#: Filters of ``build_cnn``'s three convolution stages (24x24, 12x12, 4x4).
+CNN_WIDTHS = (24, 48, 96)
+
+
 def build_cnn(
-    widths: tuple[int, int, int] = (24, 48, 96),
+    widths: tuple[int, int, int] = CNN_WIDTHS,
     augment: bool = True,
     seed: int = config.SEED,
 ) -> keras.Model:
@@ -114,14 +118,15 @@ BUILDERS = {
 }
 
 
-def build(name: str, seed: int | None = None) -> keras.Model:
+def build(name: str, seed: int | None = None, **options) -> keras.Model:
     """Build a model by name: ``seed``, ``keras_example`` or ``cnn``.
 
     With ``seed``, everything is seeded first: the initial weights are drawn here, at build
-    time, so this is what makes a training run repeatable from its command line.
+    time, so this is what makes a training run repeatable from its command line. ``options``
+    go to the builder (``widths=(32, 64, 128)`` for ``cnn``).
     """
     if name not in BUILDERS:
         raise ValueError(f"unknown model {name!r}; choose one of {sorted(BUILDERS)}")
     if seed is not None:
         config.set_seed(seed)
-    return BUILDERS[name]()
+    return BUILDERS[name](**options)

@@ -84,6 +84,20 @@ def write_card(
     return card
 
 
+def _widths(text: str) -> tuple[int, int, int]:
+    """Parse ``--widths 32,64,128``: three positive filter counts."""
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 3 or min(widths) < 1:
+        raise argparse.ArgumentTypeError(
+            "expected three positive whole numbers separated by commas, like 32,64,128; "
+            f"got {text!r}"
+        )
+    return widths
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(
         prog="python -m digitlib.train", description=__doc__.split("\n")[0]
@@ -118,9 +132,20 @@ def main(argv: list[str] | None = None) -> dict:
         help="average the weights of the last K epochs (kept only if validation says it helps); "
         "default 0, no averaging",
     )
+    parser.add_argument(
+        "--widths",
+        type=_widths,
+        default=None,
+        metavar="W1,W2,W3",
+        help="filters of the cnn's three convolution stages (default "
+        + ",".join(map(str, models.CNN_WIDTHS))
+        + ")",
+    )
     parser.add_argument("--seed", type=int, default=config.SEED)
     parser.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2))
     args = parser.parse_args(argv)
+    if args.widths is not None and args.model != "cnn":
+        parser.error(f"--widths is an option of --model cnn, not of --model {args.model}")
 
     quick = config.is_quick(args.quick or None)
     out = args.out or config.output_dir("models", quick) / f"digit_{args.model}.keras"
@@ -128,7 +153,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     (x_train, y_train), (x_test, y_test) = data.load_mnist(quick=quick)
     result = train(
-        models.build(args.model, seed=args.seed),
+        models.build(
+            args.model, seed=args.seed, **({} if args.widths is None else {"widths": args.widths})
+        ),
         x_train,
         y_train,
         epochs=args.epochs,

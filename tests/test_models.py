@@ -227,6 +227,33 @@ def test_command_line_averages_when_asked(tmp_path):
     assert plain["test_accuracy"] != averaged["test_accuracy"]
 
 
+def test_command_line_builds_the_widths_it_is_given(tmp_path):
+    out = tmp_path / "narrow.keras"
+    argv = ["--model", "cnn", "--quick", "--epochs", "1", "--widths", "4,8,16", "--out", str(out)]
+    card = train.main([*argv, "--verbose", "0"])
+    assert card["parameters"] == models.build_cnn(widths=(4, 8, 16)).count_params()
+    assert card["parameters"] < models.build_cnn().count_params()
+    conv1 = next(layer for layer in card["architecture"] if layer["name"] == "conv1")
+    assert conv1["params"] == 4 * 5 * 5  # four 5x5 filters, no bias (batch norm shifts)
+    assert "--widths 4,8,16" in card["command"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--model", "seed", "--widths", "32,64,128"], "--widths is an option of --model cnn"),
+        (["--widths", "32,64"], "three positive whole numbers"),
+        (["--widths", "32,64,x"], "three positive whole numbers"),
+        (["--widths", "0,64,128"], "three positive whole numbers"),
+    ],
+)
+def test_command_line_refuses_widths_it_cannot_build(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train.main([*argv, "--quick", "--epochs", "1"])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_quick_command_line_writes_outside_the_repository(isolated_env):
     card = train.main(["--model", "keras_example", "--quick", "--epochs", "1", "--verbose", "0"])
     written = isolated_env / "digitlib" / "quick" / "models" / "digit_keras_example.keras"
