@@ -38,7 +38,7 @@ book-quick: install
 	DIGITLIB_QUICK=1 $(BOOK) --path-output book/quick      # -> book/quick/_build/html
 
 train: install
-	$(PY) -m digitlib.train --model cnn --epochs 30 --average-last 5 --out models/digit_cnn.keras
+	$(PY) -m digitlib.train --model cnn --epochs 30 --average-last 5 --widths 32,64,128 --out models/digit_cnn.keras
 
 benchmarks: install
 	$(PY) benchmarks/train_benchmark.py

@@ -79,7 +79,7 @@ def _conv_bn(x, filters: int, kernel: int, name: str, strides: int = 1, padding:
 
 
 #: Filters of ``build_cnn``'s three convolution stages (24x24, 12x12, 4x4).
-CNN_WIDTHS = (24, 48, 96)
+CNN_WIDTHS = (32, 64, 128)
 
 
 def build_cnn(
