@@ -23,7 +23,7 @@ from digitlib.evaluation import evaluate  # noqa: E402
 from digitlib.training import train  # noqa: E402
 
 EPOCHS = {"seed": 10, "keras_example": 15, "cnn": 30}
-AVERAGE_LAST = {"cnn": 5}  # the shipped recipe: --epochs 30 --average-last 5
+AVERAGE_LAST = {"cnn": 5}  # the shipped recipe: --epochs 30 --average-last 5 (widths: the default)
 
 
 def main() -> None:
