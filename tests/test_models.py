@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 
@@ -12,6 +13,7 @@ import pytest
 from digitlib import config, data, models, train
 from digitlib.evaluation import evaluate
 from digitlib.preprocess import to_model_input
+from digitlib.training import default_epochs
 from digitlib.training import train as fit
 
 SHIPPED = config.shipped_model_path()
@@ -278,6 +280,20 @@ def test_make_train_and_the_docs_rerun_the_shipped_cards_command():
     assert recipe is not None and recipe.group(1).replace("$(PY)", "python") == command
     for doc in ("README.md", "models/README.md", "notebooks/04_training.ipynb"):
         assert command in (config.PROJECT_DIR / doc).read_text(), doc
+
+
+def test_the_cli_defaults_and_the_training_benchmark_follow_the_shipped_recipe():
+    """Without options the command line trains the shipped network for the shipped epochs, and the
+    side-by-side benchmark trains our CNN as the shipped card's command did."""
+    command = json.loads(train.card_path(SHIPPED).read_text())["command"]
+    widths = ",".join(map(str, models.CNN_WIDTHS))
+    assert f"--epochs {default_epochs(False)} " in command and f"--widths {widths} " in command
+    path = config.PROJECT_DIR / "benchmarks" / "train_benchmark.py"
+    spec = importlib.util.spec_from_file_location("train_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert f"--epochs {bench.EPOCHS['cnn']} " in command
+    assert f"--average-last {bench.AVERAGE_LAST['cnn']} " in command
 
 
 def test_shipped_card_reaches_the_target():
