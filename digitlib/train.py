@@ -151,11 +151,11 @@ def main(argv: list[str] | None = None) -> dict:
     out = args.out or config.output_dir("models", quick) / f"digit_{args.model}.keras"
     out.parent.mkdir(parents=True, exist_ok=True)
 
+    # Only what was given goes to the builder, so the other models never see --widths.
+    options = {} if args.widths is None else {"widths": args.widths}
     (x_train, y_train), (x_test, y_test) = data.load_mnist(quick=quick)
     result = train(
-        models.build(
-            args.model, seed=args.seed, **({} if args.widths is None else {"widths": args.widths})
-        ),
+        models.build(args.model, seed=args.seed, **options),
         x_train,
         y_train,
         epochs=args.epochs,
