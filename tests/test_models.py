@@ -19,6 +19,11 @@ from digitlib.training import train as fit
 SHIPPED = config.shipped_model_path()
 
 
+def shipped_card() -> dict:
+    """The model card committed beside the shipped model."""
+    return json.loads(train.card_path(SHIPPED).read_text())
+
+
 @pytest.mark.parametrize(
     ("name", "params"),
     [
@@ -268,13 +273,13 @@ def test_quick_command_line_writes_outside_the_repository(isolated_env):
 
 
 def test_shipped_card_is_a_full_run_within_budget():
-    card = json.loads(train.card_path(SHIPPED).read_text())
+    card = shipped_card()
     assert card["quick"] is False and card["test_examples"] == 10_000
     assert card["training_seconds"] <= 15 * 60
 
 
 def test_make_train_and_the_docs_rerun_the_shipped_cards_command():
-    command = json.loads(train.card_path(SHIPPED).read_text())["command"]
+    command = shipped_card()["command"]
     makefile = (config.PROJECT_DIR / "Makefile").read_text()
     recipe = re.search(r"^train:.*\n\t(.+)$", makefile, re.MULTILINE)
     assert recipe is not None and recipe.group(1).replace("$(PY)", "python") == command
@@ -285,7 +290,7 @@ def test_make_train_and_the_docs_rerun_the_shipped_cards_command():
 def test_the_cli_defaults_and_the_training_benchmark_follow_the_shipped_recipe():
     """Without options the command line trains the shipped network for the shipped epochs, and the
     side-by-side benchmark trains our CNN as the shipped card's command did."""
-    command = json.loads(train.card_path(SHIPPED).read_text())["command"]
+    command = shipped_card()["command"]
     widths = ",".join(map(str, models.CNN_WIDTHS))
     assert f"--epochs {default_epochs(False)} " in command and f"--widths {widths} " in command
     path = config.PROJECT_DIR / "benchmarks" / "train_benchmark.py"
@@ -297,7 +302,7 @@ def test_the_cli_defaults_and_the_training_benchmark_follow_the_shipped_recipe()
 
 
 def test_shipped_card_reaches_the_target():
-    card = json.loads(train.card_path(SHIPPED).read_text())
+    card = shipped_card()
     assert card["test_accuracy"] >= 0.996  # at most 40 of the 10,000 test digits wrong
 
 
@@ -311,7 +316,7 @@ def test_shipped_model_is_the_network_build_cnn_builds():
 
 
 def test_shipped_model_matches_its_card(mnist_dir):
-    card = json.loads(train.card_path(SHIPPED).read_text())
+    card = shipped_card()
     model = keras.models.load_model(SHIPPED, safe_mode=True)
     _, (x_test, y_test) = data.load_mnist(mnist_dir)
     accuracy = evaluate(model, x_test, y_test).accuracy
