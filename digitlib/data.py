@@ -360,25 +360,6 @@ def train_val_split(
     return (x[train], y[train]), (x[val], y[val])
 
 
-def make_dataset(
-    x: np.ndarray,
-    y: np.ndarray | None = None,
-    batch_size: int = 128,
-    shuffle: bool = False,
-    seed: int = config.SEED,
-):
-    """A ``tf.data`` pipeline of model-ready batches: scaled, shuffled if asked, prefetched."""
-    import tensorflow as tf
-
-    from .preprocess import to_model_input
-
-    inputs = to_model_input(x)
-    ds = tf.data.Dataset.from_tensor_slices(inputs if y is None else (inputs, y))
-    if shuffle:
-        ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
 def make_quick_sample(full: Arrays, seed: int = config.SEED) -> Arrays:
     """Pick the quick sample from full MNIST: a fixed number of each digit, chosen by seed."""
     (x_train, y_train), (x_test, y_test) = full
