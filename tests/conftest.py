@@ -43,6 +43,14 @@ def mnist_dir() -> Path:
     return Path(_MNIST_DIR)
 
 
+@pytest.fixture(scope="module")
+def test_digits():
+    """500 MNIST test digits from the quick sample, 50 of each."""
+    from digitlib import data
+
+    return data.load_quick_sample()[1]
+
+
 @pytest.fixture
 def shipped_card():
     """The model card committed beside the shipped model."""
