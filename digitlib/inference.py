@@ -23,6 +23,10 @@ class ModelNotFoundError(FileNotFoundError):
     """No trained model where one was expected; the message says how to make one."""
 
 
+class ModelLoadError(ValueError):
+    """A model file that exists but cannot be read (empty, truncated, corrupt); one-line message."""
+
+
 @dataclass
 class Prediction:
     """The network's answer for one image.
@@ -83,7 +87,14 @@ class Recognizer:
                 f"No trained model at {path}. Train one with `make train` (the command is in "
                 "models/README.md), or pass the path of a .keras file you have."
             )
-        return cls(keras.models.load_model(path, safe_mode=True))
+        try:
+            model = keras.models.load_model(path, safe_mode=True)
+        except Exception as exc:  # Keras raises many kinds, some saying "File not found"
+            raise ModelLoadError(
+                f"Could not load the model {path}: it is empty, truncated or not a Keras model "
+                f"file ({type(exc).__name__}). Train one with `make train`, or pass another."
+            ) from exc
+        return cls(model)
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for MNIST-form images (N, 28, 28) in [0, 1]."""
