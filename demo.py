@@ -14,16 +14,24 @@ one-line message, never a traceback or a server path.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import io
 import logging
 import os
 import re
 import socket
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Gradio's queue rebuilds a pandas summary of its last 10,000 events after every event (for its
+# monitoring page): a tenth of the server's time under load. Every 1,000 events of the last
+# 1,000 is enough.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
@@ -47,10 +55,11 @@ CANVAS = 280
 MAX_SKETCH_LAYERS = 1
 #: An upload's pixels are counted from its header; more than this is refused undecoded.
 MAX_UPLOAD_PIXELS = 40_000_000
-#: Largest file accepted by the upload endpoints (Gradio refuses larger ones with HTTP 413).
+#: Largest file accepted, and largest request body of any kind. The whole request is refused
+#: from its declared length before a byte is read: Gradio's own per-file limit stops a file
+#: midway and leaves the part it wrote on disk.
 MAX_FILE_MB = 10
-#: Largest request body of any kind: one file plus the form around it.
-MAX_REQUEST_BYTES = (MAX_FILE_MB + 1) * 1024 * 1024
+MAX_REQUEST_BYTES = MAX_FILE_MB * 1024 * 1024
 #: The image editor's blob endpoint receives one canvas PNG at a time.
 MAX_BLOB_BYTES = 1024 * 1024
 #: Drawings sent through the blob endpoint and not yet read, across all visitors.
@@ -67,14 +76,14 @@ TOO_LARGE_UPLOAD = (
 NOT_A_DRAWING = (
     "That is not a drawing from this sketchpad (expected background, layers, composite)."
 )
-# The 28x28 picture the model saw, blown up (nearest neighbour) so its pixels show.
-ZOOM = 8
+# The 28x28 picture the model saw is sent at its own size, as a PNG of a few hundred bytes,
+# and the page blows it up with square pixels (CSS below): far cheaper than a large image.
+SEEN_CSS = ".seen img { image-rendering: pixelated; }"
 
 
-def _zoom(image28: np.ndarray) -> np.ndarray:
-    """White-on-black 28x28 floats to a large black-on-white uint8 picture."""
-    pixels = (255 * (1.0 - np.clip(image28, 0, 1))).astype(np.uint8)
-    return np.kron(pixels, np.ones((ZOOM, ZOOM), np.uint8))
+def _picture(image28: np.ndarray) -> np.ndarray:
+    """White-on-black floats in [0, 1] to a black-on-white uint8 picture of the same size."""
+    return (255 * (1.0 - np.clip(image28, 0, 1))).astype(np.uint8)
 
 
 def public(message: str) -> str:
@@ -94,7 +103,7 @@ def read_sketch(recognizer: Recognizer, payload):
         return None, None, "Something went wrong reading the drawing; clear it and draw again."
     if p.digit is None:
         return None, None, NOTHING_DRAWN
-    return p.top(3), _zoom(p.input_28x28), f"I read a **{p.digit}** ({p.confidence:.0%} sure)."
+    return p.top(3), _picture(p.input_28x28), f"I read a **{p.digit}** ({p.confidence:.0%} sure)."
 
 
 def check_upload(path: Path) -> None:
@@ -126,7 +135,7 @@ def read_upload(recognizer: Recognizer, path):
     first = reading.digits[0] if len(reading.digits) == 1 else None
     label = first.top(3) if first else {reading.text: 1.0}
     plural = "digit" if len(reading.digits) == 1 else f"{len(reading.digits)} digits"
-    return label, _zoom(strip), reading.text, f"I read **{reading.text}** ({plural})."
+    return label, _picture(strip), reading.text, f"I read **{reading.text}** ({plural})."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,8 +201,20 @@ class BoundedSketchpad(gr.Sketchpad):
         for image in images:
             if image is not None:
                 check_sketch_image(image if isinstance(image, bytes) else image.path)
+        if payload.id is not None:
+            self.blob_storage.pop(payload.id, None)
+        # The ink is in the layers: the background and composite are decoded only when the
+        # layers hold none (then the composite is what there is to read).
         try:
-            return super().preprocess(payload)
+            drawn = [self.convert_and_format_image(layer) for layer in layers if layer]
+            if any(layer[..., 3].max() > 0 for layer in drawn):
+                return {"background": None, "layers": drawn, "composite": None}
+            composite = images[1]
+            return {
+                "background": None,
+                "layers": drawn,
+                "composite": self.convert_and_format_image(composite, flatten_on_white=True),
+            }
         except Exception as exc:
             raise gr.Error(public(f"Could not read the drawing: {exc}")) from None
 
@@ -240,9 +261,13 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             return await self._refuse(send)
+        if declared is None and b"chunked" in headers.get(b"transfer-encoding", b""):
+            # Browsers and Gradio's clients declare the length of what they upload.
+            return await self._refuse(send, 411, "Send the request with a Content-Length.")
         received = 0
         started = False
 
@@ -266,10 +291,10 @@ class BodyLimit:
             if not started:
                 await self._refuse(send)
 
-    async def _refuse(self, send) -> None:
-        body = self.message.encode()
+    async def _refuse(self, send, status: int = 413, message: str | None = None) -> None:
+        body = (message or self.message).encode()
         headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -277,11 +302,55 @@ class _TooLarge(Exception):
     pass
 
 
-def launch_settings() -> dict:
-    """The ``launch()`` arguments that bound uploads; ``build_demo`` sets the cache expiry."""
+def sweep_stray_uploads(folder: str | Path, age_s: float | None) -> None:
+    """Delete upload parts older than ``age_s`` (all, for None) that Gradio left behind.
+
+    Its upload parser writes each file to a ``tmp*`` file in the upload folder and keeps it
+    there when the upload breaks off (a client that disconnects midway), and ``gr.File`` leaves
+    an empty ``tmp*`` file there each time it hands a handler a path.
+    """
+    now = time.time()
+    for path in Path(folder).glob("tmp*"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and (age_s is None or now - path.stat().st_mtime > age_s):
+                path.unlink()
+
+
+def stray_upload_sweeper(keep_files_s: int):
+    """A server lifespan that sweeps stray upload parts as often as Gradio sweeps its cache."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async def sweep_forever():
+            while True:
+                await asyncio.sleep(_sweep_every(keep_files_s))
+                sweep_stray_uploads(app.uploaded_file_dir, keep_files_s)
+
+        task = asyncio.create_task(sweep_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            sweep_stray_uploads(app.uploaded_file_dir, None)
+
+    return lifespan
+
+
+def _sweep_every(keep_files_s: int) -> int:
+    return max(1, min(60, keep_files_s // 2))
+
+
+def launch_settings(keep_files_s: int = KEEP_FILES_S) -> dict:
+    """The ``launch()`` arguments: look, and the limits on uploads (``build_demo`` sets the
+    expiry of Gradio's cache; pass it the same ``keep_files_s``)."""
     return {
+        "theme": theme(),
+        "css": SEEN_CSS,
         "max_file_size": f"{MAX_FILE_MB}mb",
-        "app_kwargs": {"middleware": [Middleware(BodyLimit)]},
+        "app_kwargs": {
+            "middleware": [Middleware(BodyLimit)],
+            "lifespan": stray_upload_sweeper(keep_files_s),
+        },
         "show_error": False,  # only our own one-line gr.Error messages reach the visitor
     }
 
@@ -292,9 +361,11 @@ def build_demo(recognizer: Recognizer, keep_files_s: int = KEEP_FILES_S) -> gr.B
     Files Gradio stores (uploads, the drawings' PNGs, the pictures it sends back) are deleted
     once older than ``keep_files_s`` seconds, and all of them when the server stops.
     """
-    every = max(1, min(60, keep_files_s // 2))
+    every = _sweep_every(keep_files_s)
     with gr.Blocks(
-        title="digits: draw a digit", analytics_enabled=False, delete_cache=(every, keep_files_s)
+        title="digits: draw a digit",
+        analytics_enabled=False,
+        delete_cache=(every, keep_files_s),
     ) as demo:
         gr.Markdown(
             "# Draw a digit\nA convolutional network trained on MNIST reads what you draw. "
@@ -323,6 +394,8 @@ def build_demo(recognizer: Recognizer, keep_files_s: int = KEEP_FILES_S) -> gr.B
                         interactive=False,
                         height=224,
                         width=224,
+                        format="png",
+                        elem_classes="seen",
                     )
                     sketch_message = gr.Markdown(NOTHING_DRAWN, elem_id="sketch-message")
             sketch.change(
@@ -343,7 +416,13 @@ def build_demo(recognizer: Recognizer, keep_files_s: int = KEEP_FILES_S) -> gr.B
                 )
                 with gr.Column():
                     upload_label = gr.Label(num_top_classes=3, label="The network reads")
-                    upload_seen = gr.Image(label="What the network saw", interactive=False)
+                    upload_seen = gr.Image(
+                        label="What the network saw",
+                        interactive=False,
+                        height=224,
+                        format="png",
+                        elem_classes="seen",
+                    )
                     number = gr.Textbox(label="Number read", interactive=False)
                     upload_message = gr.Markdown("Upload a photo or scan of a digit or number.")
             upload.change(
@@ -446,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         build_demo(recognizer, args.keep_files).launch(
-            server_name=host, server_port=port, theme=theme(), **launch_settings()
+            server_name=host, server_port=port, **launch_settings(args.keep_files)
         )
     except OSError as exc:  # taken between the check and the launch
         print(busy.format(exc.strerror or "in use"), file=sys.stderr)

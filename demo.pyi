@@ -191,8 +191,20 @@ class BoundedSketchpad(gr.Sketchpad):
         for image in images:
             if image is not None:
                 check_sketch_image(image if isinstance(image, bytes) else image.path)
+        if payload.id is not None:
+            self.blob_storage.pop(payload.id, None)
+        # The ink is in the layers: the background and composite are decoded only when the
+        # layers hold none (then the composite is what there is to read).
         try:
-            return super().preprocess(payload)
+            drawn = [self.convert_and_format_image(layer) for layer in layers if layer]
+            if any(layer[..., 3].max() > 0 for layer in drawn):
+                return {"background": None, "layers": drawn, "composite": None}
+            composite = images[1]
+            return {
+                "background": None,
+                "layers": drawn,
+                "composite": self.convert_and_format_image(composite, flatten_on_white=True),
+            }
         except Exception as exc:
             raise gr.Error(public(f"Could not read the drawing: {exc}")) from None
 
