@@ -23,6 +23,7 @@ import re
 import socket
 import sys
 import time
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -68,9 +69,9 @@ MAX_BLOB_DRAWINGS = 64
 KEEP_FILES_S = 300
 
 TOO_MANY_LAYERS = f"A drawing has at most {MAX_SKETCH_LAYERS} layer; this one has {{n}}."
-TOO_LARGE_SKETCH = f"A drawing is at most {CANVAS}x{CANVAS} pixels; this one is {{w}}x{{h}}."
+TOO_LARGE_SKETCH = f"A drawing is at most {CANVAS}x{CANVAS} pixels; this one is {{size}}."
 TOO_LARGE_UPLOAD = (
-    f"the image is {{w}}x{{h}} pixels; this demo reads images of up to {MAX_UPLOAD_PIXELS:,} "
+    f"the image is {{size}}; this demo reads images of up to {MAX_UPLOAD_PIXELS:,} "
     f"pixels ({MAX_UPLOAD_PIXELS // 1_000_000} megapixels) and {MAX_FILE_MB} MB"
 )
 NOT_A_DRAWING = (
@@ -106,15 +107,34 @@ def read_sketch(recognizer: Recognizer, payload):
     return p.top(3), _picture(p.input_28x28), f"I read a **{p.digit}** ({p.confidence:.0%} sure)."
 
 
+def header_size(source: Path | str | bytes) -> str | None:
+    """``"W x H pixels"`` from an image's header, nothing decoded; None for a non-image.
+
+    Sizes so large that PIL refuses to open them at all come back as ``"over N pixels"``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
+                return f"{img.width}x{img.height} pixels"
+        except Image.DecompressionBombError:
+            return f"over {2 * Image.MAX_IMAGE_PIXELS:,} pixels"
+        except Exception:
+            return None
+
+
+def _sides(size: str) -> tuple[float, float]:
+    if size.startswith("over"):
+        return float("inf"), float("inf")
+    w, h = size.removesuffix(" pixels").split("x")
+    return int(w), int(h)
+
+
 def check_upload(path: Path) -> None:
     """Refuse an image whose header says it is too large, before any of it is decoded."""
-    try:
-        with Image.open(path) as img:
-            w, h = img.size
-    except Exception:  # not an image: the reader below says so in its own words
-        return
-    if w * h > MAX_UPLOAD_PIXELS:
-        raise ImageError(TOO_LARGE_UPLOAD.format(w=w, h=h))
+    size = header_size(path)  # not an image: the reader says so in its own words
+    if size is not None and _sides(size)[0] * _sides(size)[1] > MAX_UPLOAD_PIXELS:
+        raise ImageError(TOO_LARGE_UPLOAD.format(size=size))
 
 
 def read_upload(recognizer: Recognizer, path):
@@ -142,18 +162,16 @@ def read_upload(recognizer: Recognizer, path):
 # The sketchpad, bounded
 
 
-def check_sketch_image(source, what: str = "drawing") -> None:
+def check_sketch_image(source: Path | str | bytes) -> None:
     """Raise ``gr.Error`` unless ``source`` (a path or PNG bytes) is at most CANVAS x CANVAS.
 
     Only the header is read, so a 177-megapixel layer costs nothing to refuse.
     """
-    try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
-            w, h = img.size
-    except Exception:
-        raise gr.Error(f"Could not read the {what}: it is not a PNG image.") from None
-    if w > CANVAS or h > CANVAS:
-        raise gr.Error(TOO_LARGE_SKETCH.format(w=w, h=h))
+    size = header_size(source)
+    if size is None:
+        raise gr.Error("Could not read the drawing: it is not a PNG image.")
+    if max(_sides(size)) > CANVAS:
+        raise gr.Error(TOO_LARGE_SKETCH.format(size=size))
 
 
 class SketchData(EditorData):

@@ -96,7 +96,7 @@ def test_a_huge_sketch_layer_is_refused_before_decoding(server):
     blank = png(np.full((demo.CANVAS, demo.CANVAS, 4), 255, np.uint8))
     paths = upload(server["client"], [("bg.png", blank), ("layer.png", huge), ("c.png", blank)])
     message = refusal(server, "read_sketch", sketch(paths))
-    assert message == demo.TOO_LARGE_SKETCH.format(w=13300, h=13300)
+    assert message == demo.TOO_LARGE_SKETCH.format(size="13300x13300 pixels")
     assert f"at most {demo.CANVAS}x{demo.CANVAS} pixels" in message
 
 
