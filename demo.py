@@ -1,7 +1,7 @@
 """Draw a digit, and watch the network read it: the digits sketchpad demo (Gradio).
 
     python demo.py                      # http://127.0.0.1:7860
-    python demo.py --host 0.0.0.0 --port 8080 --model path/to/model
+    python demo.py --host 0.0.0.0 --port 8080 --model path/to/model.weights.h5
 
 ``GRADIO_SERVER_NAME`` and ``GRADIO_SERVER_PORT`` set the address as on any Gradio host; the
 flags win over them. Runs with no internet: analytics are off and the page uses the system's fonts.
@@ -23,6 +23,7 @@ import re
 import socket
 import sys
 import time
+import types
 import warnings
 from pathlib import Path
 
@@ -185,79 +186,79 @@ class SketchData(EditorData):
             raise gr.Error(NOT_A_DRAWING) from None
 
 
-class BoundedSketchpad(gr.Sketchpad):
-    """A sketchpad that checks layers and pixel sizes before Gradio decodes any image.
+def bounded_sketchpad(**options) -> gr.Sketchpad:
+    """A ``gr.Sketchpad`` that checks layers and pixel sizes before any image is decoded.
 
     Gradio's own ``preprocess`` decodes the background, the composite and every layer, at
     whatever size the client claims, and its blob endpoint keeps whatever it is sent. Here both
     are refused above one CANVAS x CANVAS layer, and the blob store holds a bounded number of
-    drawings.
+    drawings. The checks are bound to the instance: a subclass of a Gradio component makes
+    Gradio write a ``.pyi`` stub beside this file at import.
     """
+    pad = gr.Sketchpad(**options)
+    pad.data_model = SketchData
+    pad.preprocess = types.MethodType(_bounded_preprocess, pad)
+    pad.accept_blobs = types.MethodType(_bounded_accept_blobs, pad)
+    return pad
 
-    data_model = SketchData
 
-    # The page draws it with the image editor's own front end, as it does gr.Sketchpad.
-    def get_block_name(self) -> str:
-        return "imageeditor"
+def _bounded_preprocess(self: gr.Sketchpad, payload):
+    """``preprocess`` of ``bounded_sketchpad``: sizes checked, then only the layers decoded."""
+    if payload is None:
+        return None
+    if payload.id is not None:
+        cached = self.blob_storage.get(payload.id)
+        layers = cached.layers if cached else []
+        images = [cached.background, cached.composite, *layers] if cached else []
+    else:
+        layers = payload.layers
+        images = [payload.background, payload.composite, *layers]
+    if len(layers) > MAX_SKETCH_LAYERS:
+        self.blob_storage.pop(payload.id, None)
+        raise gr.Error(TOO_MANY_LAYERS.format(n=len(layers)))
+    for image in images:
+        if image is not None:
+            check_sketch_image(image if isinstance(image, bytes) else image.path)
+    if payload.id is not None:
+        self.blob_storage.pop(payload.id, None)
+    # The ink is in the layers: the background and composite are decoded only when the
+    # layers hold none (then the composite is what there is to read).
+    try:
+        drawn = [self.convert_and_format_image(layer) for layer in layers if layer]
+        if any(layer[..., 3].max() > 0 for layer in drawn):
+            return {"background": None, "layers": drawn, "composite": None}
+        composite = images[1]
+        return {
+            "background": None,
+            "layers": drawn,
+            "composite": self.convert_and_format_image(composite, flatten_on_white=True),
+        }
+    except Exception as exc:
+        raise gr.Error(public(f"Could not read the drawing: {exc}")) from None
 
-    def get_block_class(self) -> str:
-        return "imageeditor"
 
-    def preprocess(self, payload):
-        if payload is None:
-            return None
-        if payload.id is not None:
-            cached = self.blob_storage.get(payload.id)
-            layers = cached.layers if cached else []
-            images = [cached.background, cached.composite, *layers] if cached else []
-        else:
-            layers = payload.layers
-            images = [payload.background, payload.composite, *layers]
-        if len(layers) > MAX_SKETCH_LAYERS:
-            self.blob_storage.pop(payload.id, None)
-            raise gr.Error(TOO_MANY_LAYERS.format(n=len(layers)))
-        for image in images:
-            if image is not None:
-                check_sketch_image(image if isinstance(image, bytes) else image.path)
-        if payload.id is not None:
-            self.blob_storage.pop(payload.id, None)
-        # The ink is in the layers: the background and composite are decoded only when the
-        # layers hold none (then the composite is what there is to read).
+@server
+def _bounded_accept_blobs(self: gr.Sketchpad, data: AcceptBlobs):
+    """Store one canvas PNG of a drawing sent in pieces, within the limits above."""
+    blob = data.files[0][1] if data.files else b""
+    kind, index = data.data.get("type"), data.data.get("index")
+    if kind not in ("background", "composite", "layer"):
+        raise gr.Error(NOT_A_DRAWING)
+    if kind == "layer":
         try:
-            drawn = [self.convert_and_format_image(layer) for layer in layers if layer]
-            if any(layer[..., 3].max() > 0 for layer in drawn):
-                return {"background": None, "layers": drawn, "composite": None}
-            composite = images[1]
-            return {
-                "background": None,
-                "layers": drawn,
-                "composite": self.convert_and_format_image(composite, flatten_on_white=True),
-            }
-        except Exception as exc:
-            raise gr.Error(public(f"Could not read the drawing: {exc}")) from None
-
-    @server
-    def accept_blobs(self, data: AcceptBlobs):
-        """Store one canvas PNG of a drawing sent in pieces, within the limits above."""
-        blob = data.files[0][1] if data.files else b""
-        kind, index = data.data.get("type"), data.data.get("index")
-        if kind not in ("background", "composite", "layer"):
-            raise gr.Error(NOT_A_DRAWING)
-        if kind == "layer":
-            try:
-                index = int(index)
-            except (TypeError, ValueError):
-                raise gr.Error(NOT_A_DRAWING) from None
-            if not 0 <= index < MAX_SKETCH_LAYERS:
-                raise gr.Error(TOO_MANY_LAYERS.format(n=index + 1))
-            data.data["index"] = index
-        if len(blob) > MAX_BLOB_BYTES:
-            raise gr.Error(f"A drawing is at most {MAX_BLOB_BYTES // 1024} KB a layer.")
-        check_sketch_image(blob)
-        if data.data.get("id") not in self.blob_storage:
-            while len(self.blob_storage) >= MAX_BLOB_DRAWINGS:  # forget the oldest drawing
-                self.blob_storage.pop(next(iter(self.blob_storage)))
-        return super().accept_blobs(data)
+            index = int(index)
+        except (TypeError, ValueError):
+            raise gr.Error(NOT_A_DRAWING) from None
+        if not 0 <= index < MAX_SKETCH_LAYERS:
+            raise gr.Error(TOO_MANY_LAYERS.format(n=index + 1))
+        data.data["index"] = index
+    if len(blob) > MAX_BLOB_BYTES:
+        raise gr.Error(f"A drawing is at most {MAX_BLOB_BYTES // 1024} KB a layer.")
+    check_sketch_image(blob)
+    if data.data.get("id") not in self.blob_storage:
+        while len(self.blob_storage) >= MAX_BLOB_DRAWINGS:  # forget the oldest drawing
+            self.blob_storage.pop(next(iter(self.blob_storage)))
+    return gr.ImageEditor.accept_blobs(self, data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +392,7 @@ def build_demo(recognizer: Recognizer, keep_files_s: int = KEEP_FILES_S) -> gr.B
         )
         with gr.Tab("Draw", id="draw"):
             with gr.Row():
-                sketch = BoundedSketchpad(
+                sketch = bounded_sketchpad(
                     label="Draw one digit (0-9)",
                     canvas_size=(CANVAS, CANVAS),
                     fixed_canvas=True,
@@ -515,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         "--model",
         type=Path,
         default=None,
-        help="a saved model (default: the shipped one in models/)",
+        help="a .weights.h5 file with its .json card beside it (default: the shipped "
+        "models/digit_cnn.weights.h5)",
     )
     parser.add_argument(
         "--keep-files",

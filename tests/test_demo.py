@@ -214,7 +214,7 @@ def test_sketchpad_refuses_large_or_extra_layers_from_the_header(tmp_path):
     from gradio.data_classes import FileData
     from gradio.exceptions import Error
 
-    pad = demo.BoundedSketchpad(canvas_size=(demo.CANVAS, demo.CANVAS))
+    pad = demo.bounded_sketchpad(canvas_size=(demo.CANVAS, demo.CANVAS))
     small = save_png(np.zeros((demo.CANVAS, demo.CANVAS, 4), np.uint8), tmp_path / "s.png")
     big = tmp_path / "big.png"
     Image.new("1", (13300, 13300), 0).save(big)
@@ -233,7 +233,7 @@ def test_blob_store_is_bounded_in_index_size_and_drawings():
     from gradio.components.image_editor import AcceptBlobs
     from gradio.exceptions import Error
 
-    pad = demo.BoundedSketchpad(canvas_size=(demo.CANVAS, demo.CANVAS))
+    pad = demo.bounded_sketchpad(canvas_size=(demo.CANVAS, demo.CANVAS))
     buffer = io.BytesIO()
     Image.new("RGBA", (demo.CANVAS, demo.CANVAS)).save(buffer, format="PNG")
     blob = buffer.getvalue()
@@ -262,45 +262,43 @@ def test_blob_store_is_bounded_in_index_size_and_drawings():
 # Start-up: bad model files, a busy port, the address from the environment
 
 
-def shipped_suffix() -> str:
-    from digitlib import config
-
-    return config.shipped_model_path().suffix
-
-
-@pytest.mark.parametrize("kind", ["garbage", "empty", "truncated"])
-def test_bad_model_files_give_one_line_and_exit_1(tmp_path, capsys, kind):
-    from digitlib import config
-
-    bad = tmp_path / f"model{shipped_suffix()}"
-    shipped = config.shipped_model_path().read_bytes()
-    bad.write_bytes(
-        {"garbage": b"not a model at all" * 100, "empty": b"", "truncated": shipped[:2000]}[kind]
-    )
-    assert demo.main(["--model", str(bad), "--port", str(free_port())]) == 1
-    err = capsys.readouterr().err.strip()
-    assert "\n" not in err and "Traceback" not in err, err
-    assert err.startswith("error: ") and bad.name in err
-
-
-def test_a_bad_config_inside_a_keras_file_gives_one_line(tmp_path, capsys):
-    import zipfile
-
-    from digitlib import config
+def bad_model(folder: Path, weights: bytes | None = None, card: str | None = None) -> Path:
+    """A copy of the shipped model (weights and card) with one of its files spoiled."""
+    from digitlib import config, saving
 
     shipped = config.shipped_model_path()
-    if shipped.suffix != ".keras":
-        pytest.skip("the shipped model is not a .keras archive")
-    bad = tmp_path / "model.keras"
-    with zipfile.ZipFile(shipped) as src, zipfile.ZipFile(bad, "w") as dst:
-        for item in src.infolist():
-            body = src.read(item)
-            dst.writestr(
-                item, b'{"class_name": "Nope", "config": {' if "config" in item.filename else body
-            )
-    assert demo.main(["--model", str(bad), "--port", str(free_port())]) == 1
+    path = folder / "model.weights.h5"
+    path.write_bytes(shipped.read_bytes() if weights is None else weights)
+    shipped_card = saving.ModelCard.path_for(shipped).read_text()
+    saving.ModelCard.path_for(path).write_text(shipped_card if card is None else card)
+    return path
+
+
+def shipped_weights() -> bytes:
+    from digitlib import config
+
+    return config.shipped_model_path().read_bytes()
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        {"weights": b"not a model at all" * 100},
+        {"weights": b""},
+        {"weights": "truncated"},
+        {"card": "{not json"},
+        {"card": '{"model": "no_such_network"}'},
+    ],
+    ids=["garbage", "empty", "truncated", "card-not-json", "card-unknown-model"],
+)
+def test_bad_model_files_give_one_line_and_exit_1(tmp_path, capsys, spoil):
+    if spoil.get("weights") == "truncated":
+        spoil = {"weights": shipped_weights()[:2000]}
+    path = bad_model(tmp_path, **spoil)
+    assert demo.main(["--model", str(path), "--port", str(free_port())]) == 1
     err = capsys.readouterr().err.strip()
-    assert "\n" not in err and err.startswith("error: ")
+    assert "\n" not in err and "Traceback" not in err, err
+    assert err.startswith("error: ") and str(tmp_path) not in err, err
 
 
 def busy_port():
