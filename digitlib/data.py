@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -106,13 +107,26 @@ def parse_idx(raw: bytes, source: str = "IDX data") -> np.ndarray:
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def _decompress(blob: bytes, source: str) -> bytes:
+def idx_size(f: MnistFile) -> int:
+    """The exact size in bytes of ``f``'s IDX file: a 4-byte magic, 4 bytes a dimension, data."""
+    return 4 + 4 * len(f.shape) + int(np.prod(f.shape))
+
+
+def _decompress(blob: bytes, source: str, limit: int) -> bytes:
+    """Gunzip ``blob``, reading at most ``limit`` + 1 bytes: a gzip bomb stops there."""
     if blob[:2] != b"\x1f\x8b":
         return blob  # a raw IDX file
     try:
-        return gzip.decompress(blob)
+        with gzip.GzipFile(fileobj=io.BytesIO(blob)) as stream:
+            raw = stream.read(limit + 1)
     except (OSError, EOFError) as exc:
         raise MnistError(f"{source}: not a readable gzip file ({exc}).") from exc
+    if len(raw) > limit:
+        raise MnistError(
+            f"{source}: decompresses to more than the {limit:,} bytes this MNIST file has; it is "
+            "corrupt or not an MNIST file. Replace it with a fresh copy."
+        )
+    return raw
 
 
 def _find(folder: Path, f: MnistFile) -> Path | None:
@@ -124,7 +138,7 @@ def _find(folder: Path, f: MnistFile) -> Path | None:
 
 def _read_checked(path: Path, f: MnistFile) -> np.ndarray:
     """Read one file; raise MnistError unless its decompressed md5 and shape are MNIST's."""
-    raw = _decompress(path.read_bytes(), str(path))
+    raw = _decompress(path.read_bytes(), str(path), idx_size(f))
     digest = hashlib.md5(raw).hexdigest()
     if digest != f.md5:
         raise MnistError(

@@ -87,7 +87,7 @@ def demo_url(recognizer):
         server_port=port,
         prevent_thread_lock=True,
         quiet=True,
-        theme=demo.theme(),
+        **demo.launch_settings(),
     )
     yield f"http://127.0.0.1:{port}/"
     blocks.close()

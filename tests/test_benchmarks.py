@@ -97,3 +97,15 @@ def test_augmentation_timing_times_every_variant(tmp_path):
     times = json.loads(out.strip().splitlines()[-1])
     assert set(times) == {"keras128", "none128", "tfdata128", "keras256", "tfdata256"}
     assert all(len(t) == 1 and t[0] > 0 for t in times.values())
+
+
+def test_load_test_runs_demo_and_answers_every_request(tmp_path):
+    """A small load run in CI (10 clients x 5 strokes): every request answered, no errors."""
+    rows = table_rows(run("load_test.py", "--clients", "10", "--requests", "5", cwd=tmp_path))
+    header = rows["clients x requests"]
+    cells = dict(zip(header, rows["10 x 5"], strict=True))
+    assert cells["errors"] == "0 of 50"
+    p50, p95 = float(cells["p50 s"]), float(cells["p95 s"])
+    assert 0 < p50 <= p95
+    for key in ("server MB before", "server MB after", "server peak MB"):
+        assert float(cells[key]) > 100, key  # a live TensorFlow process was measured
