@@ -267,16 +267,16 @@ def train(
         raise ValueError(f"average_last must be 0 (no averaging) or more, not {average_last}")
     config.set_seed(seed)
     epochs = epochs or default_epochs(quick)
-    data = make_pipelines(x_train, y_train, val_fraction, batch_size, seed)
+    pipes = make_pipelines(x_train, y_train, val_fraction, batch_size, seed)
     trained = with_augmentation(model, seed) if augment else model
-    compile_for_training(trained, data.steps_per_epoch * epochs, peak_lr, label_smoothing)
+    compile_for_training(trained, pipes.steps_per_epoch * epochs, peak_lr, label_smoothing)
     run_callbacks, averager = training_callbacks(
-        epochs, data.val is not None, patience, average_last, callbacks
+        epochs, pipes.val is not None, patience, average_last, callbacks
     )
     start = time.perf_counter()
     fit = trained.fit(
-        data.train,
-        validation_data=data.val,
+        pipes.train,
+        validation_data=pipes.val,
         epochs=epochs,
         callbacks=run_callbacks,
         verbose=verbose,
@@ -284,7 +284,7 @@ def train(
     )
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
     best_epoch, val_accuracy, averaged_epochs = select_weights(
-        trained, history, epochs, averager, data.val
+        trained, history, epochs, averager, pipes.val
     )
     return TrainResult(
         model=model,
@@ -293,6 +293,6 @@ def train(
         best_epoch=best_epoch,
         val_accuracy=val_accuracy,
         epochs_run=len(fit.epoch),
-        val_split=data.val_split,
+        val_split=pipes.val_split,
         averaged_epochs=averaged_epochs,
     )
