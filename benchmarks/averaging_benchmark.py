@@ -3,7 +3,7 @@
     DIGITLIB_DATA_DIR=../shared/data/mnist python benchmarks/averaging_benchmark.py --seeds 1 2 3
 
 For each seed of the initial weights (the split, data order and augmentation stay seed 42),
-trains attempt 11's recipe once (the 24-48-96 network, 18 epochs; see ``benchmarks/RESULTS.md``)
+trains the recipe of the study in ``benchmarks/RESULTS.md`` once (the 24-48-96 network, 18 epochs)
 and counts validation and test errors for: the final weights; an exponential moving average of
 the weights (Adam's ``use_ema``, momentum 0.999, about the last 2.4 epochs); and the mean of the
 weights the last 2, 3 and 5 epochs ended with. Because every variant comes from the same run,
@@ -27,7 +27,7 @@ from digitlib import config, data, models, training  # noqa: E402
 from digitlib.evaluation import evaluate  # noqa: E402
 
 LAST = (2, 3, 5)
-#: Attempt 11's network and schedule, pinned so a rerun repeats the table in RESULTS.md.
+#: The study's network and schedule, pinned so a rerun repeats its numbers in RESULTS.md.
 WIDTHS, EPOCHS = (24, 48, 96), 18
 
 

@@ -58,7 +58,7 @@ def test_reads_synthetic_sketchpad_drawings(recognizer, test_digits):
 
 
 # About segmentation and order, so not the sample's hard digits: its first, a 4, is a test-set
-# error of attempts 7, 15 and 16 in benchmarks/RESULTS.md alike (read as a 9 straight from MNIST).
+# error of several trained models alike (read as a 9 straight from MNIST).
 @pytest.mark.parametrize("indices", [[1, 2, 3, 4], [10, 42, 7], [99, 100, 101, 102, 103]])
 def test_read_number_separate_digits(recognizer, test_digits, indices):
     x, y = test_digits
