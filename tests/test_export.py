@@ -1,0 +1,58 @@
+"""ONNX export: the file ONNX Runtime reads gives Keras's answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitlib.data import load_mnist, load_quick_sample
+from digitlib.export import agreement, export_onnx, main, onnx_probabilities, onnx_session, portable
+from digitlib.models import build_cnn
+from digitlib.preprocess import to_model_input
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The shipped model, exported by the command line into a temporary folder."""
+    out = tmp_path_factory.mktemp("onnx") / "digit_cnn.onnx"
+    main(["--out", str(out)])
+    return out
+
+
+def test_command_line_writes_an_onnx_file(exported):
+    assert exported.stat().st_size > 100_000
+    session = onnx_session(exported)
+    (inp,) = session.get_inputs()
+    assert inp.shape[1:] == [28, 28, 1]
+    (out,) = session.get_outputs()
+    assert out.shape[1:] == [10]
+
+
+def check(result, images: int) -> None:
+    assert result.images == images
+    assert result.same_digit >= 0.9999, result
+    assert result.max_difference <= 1e-4, result
+
+
+def test_onnx_agrees_with_keras_on_the_quick_test_sample(exported, recognizer):
+    (_, _), (x_test, _) = load_quick_sample()
+    check(agreement(exported, recognizer, to_model_input(x_test)), len(x_test))
+
+
+def test_onnx_agrees_with_keras_on_the_mnist_test_set(exported, recognizer, mnist_dir):
+    (_, _), (x_test, _) = load_mnist(mnist_dir)
+    check(agreement(exported, recognizer, to_model_input(x_test)), 10_000)
+
+
+def test_portable_drops_augmentation_and_keeps_every_weight(tmp_path):
+    model = build_cnn(widths=(8, 16, 32), augment=True)
+    plain = portable(model)
+    assert "augment" not in [layer.name for layer in plain.layers]
+    assert plain.count_params() == model.count_params()
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_allclose(plain(x).numpy(), model(x, training=False).numpy(), atol=1e-6)
+    assert portable(plain) is plain, "a model without augmentation is already portable"
+    # And it exports: the augmentation's random ops were what ONNX could not take.
+    path = export_onnx(tmp_path / "small.onnx", model)
+    probs = onnx_probabilities(onnx_session(path), x)
+    np.testing.assert_allclose(probs, plain(x).numpy(), atol=1e-5)
