@@ -128,8 +128,8 @@ function update() {
 
 // --- drawing ----------------------------------------------------------------------------------
 
-function line(from, to) {
-  ctx.lineWidth = PEN;
+function line(from, to, width = PEN) {
+  ctx.lineWidth = width;
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
   ctx.strokeStyle = "#000";
@@ -139,14 +139,14 @@ function line(from, to) {
   ctx.stroke();
 }
 
-/** Draw strokes, each a list of [x, y] canvas pixels, as the pen does. */
-function drawStrokes(strokes) {
+/** Draw strokes, each a list of [x, y] canvas pixels, as the pen does (`width` wide). */
+function drawStrokes(strokes, width = PEN) {
   for (const stroke of strokes) {
-    let last = stroke[0];
-    line(last, last); // a tap leaves a dot
+    let from = stroke[0];
+    line(from, from, width); // a tap leaves a dot
     for (const p of stroke.slice(1)) {
-      line(last, p);
-      last = p;
+      line(from, p, width);
+      from = p;
     }
   }
 }
@@ -164,17 +164,19 @@ function position(event) {
           (event.clientY - r.top) * (canvas.height / r.height)];
 }
 
-let last = null;
+let last = null; // where the pen is, while it touches the canvas
+let pointer = null; // which pointer draws: a second finger does not join the stroke
 canvas.addEventListener("pointerdown", (event) => {
-  if (event.pointerType === "mouse" && event.button !== 0) return;
+  if (pointer !== null || (event.pointerType === "mouse" && event.button !== 0)) return;
   event.preventDefault();
   canvas.setPointerCapture(event.pointerId);
+  pointer = event.pointerId;
   last = position(event);
   line(last, last);
   update();
 });
 canvas.addEventListener("pointermove", (event) => {
-  if (last === null) return;
+  if (event.pointerId !== pointer) return;
   // Fast strokes deliver several positions per event; use them all for smooth lines.
   const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
   for (const e of events.length ? events : [event]) {
@@ -185,7 +187,9 @@ canvas.addEventListener("pointermove", (event) => {
   update();
 });
 for (const type of ["pointerup", "pointercancel"]) {
-  canvas.addEventListener(type, () => {
+  canvas.addEventListener(type, (event) => {
+    if (event.pointerId !== pointer) return;
+    pointer = null;
     last = null;
     update();
   });
