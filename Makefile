@@ -57,6 +57,7 @@ train: install
 benchmarks: install
 	$(PY) benchmarks/train_benchmark.py
 	$(PY) benchmarks/inference_benchmark.py
+	$(PY) benchmarks/sketchpad_benchmark.py
 
 clean:
 	rm -rf book/_build book/quick .pytest_cache .ruff_cache $(SKETCHPAD)/ort $(SKETCHPAD)/digit_cnn.onnx
