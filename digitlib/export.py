@@ -24,24 +24,6 @@ from . import config
 DEFAULT_OUT = config.PROJECT_DIR / "models" / "digit_cnn.onnx"
 
 
-def portable(model):
-    """``model`` without its augmentation layers, whose random ops ONNX cannot express.
-
-    A model with an ``augment`` block is rebuilt by ``build_cnn(augment=False)`` with the same
-    widths, and its weights are copied layer by layer by name; any other model is returned as is.
-    """
-    names = [layer.name for layer in model.layers]
-    if "augment" not in names:
-        return model
-    from .models import build_cnn
-
-    widths = tuple(model.get_layer(n).filters for n in ("conv1", "conv2", "conv4"))
-    plain = build_cnn(widths=widths, augment=False)
-    for layer in plain.layers:
-        layer.set_weights(model.get_layer(layer.name).get_weights())
-    return plain
-
-
 def export_onnx(out: Path | str = DEFAULT_OUT, model=None) -> Path:
     """Write ``model`` (default: the shipped one, ``Recognizer.load().model``) as ONNX."""
     try:
@@ -52,7 +34,6 @@ def export_onnx(out: Path | str = DEFAULT_OUT, model=None) -> Path:
         from .inference import Recognizer
 
         model = Recognizer.load().model
-    model = portable(model)
     model(np.zeros((1, 28, 28, 1), np.float32), training=False)  # Keras exports called models
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
