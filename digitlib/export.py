@@ -3,8 +3,8 @@
     python -m digitlib.export                      # -> models/digit_cnn.onnx
     python -m digitlib.export --out site/digit_cnn.onnx
 
-Keras writes the file itself (``model.export(path, format="onnx")``, through tf2onnx); the
-``export`` extra installs what that needs. ``agreement`` measures how closely ONNX Runtime
+Keras writes the file itself (``model.export(path, format="onnx")``, through tf2onnx), from
+Keras 3.8 on; the ``export`` extra installs the rest of what that needs. ``agreement`` measures how closely ONNX Runtime
 follows Keras on a set of images.
 """
 
@@ -22,10 +22,26 @@ from . import config
 
 #: Where ``python -m digitlib.export`` writes by default: next to the shipped model.
 DEFAULT_OUT = config.PROJECT_DIR / "models" / "digit_cnn.onnx"
+#: The first Keras whose ``model.export`` writes ONNX.
+MIN_KERAS = (3, 8)
+
+
+def supported() -> bool:
+    """Can this Keras export to ONNX? (Keras 3.8 or newer.)"""
+    import keras
+
+    return tuple(int(p) for p in keras.__version__.split(".")[:2]) >= MIN_KERAS
 
 
 def export_onnx(out: Path | str = DEFAULT_OUT, model=None) -> Path:
     """Write ``model`` (default: the shipped one, ``Recognizer.load().model``) as ONNX."""
+    if not supported():
+        import keras
+
+        raise RuntimeError(
+            f"ONNX export needs Keras 3.8 or newer (this is Keras {keras.__version__}): "
+            "pip install -U keras"
+        )
     try:
         import tf2onnx  # noqa: F401  (Keras's ONNX export runs through it)
     except ImportError as exc:
