@@ -4,8 +4,8 @@
     python -m digitlib.export --out site/digit_cnn.onnx
 
 Keras writes the file itself (``model.export(path, format="onnx")``, through tf2onnx), from
-Keras 3.8 on; the ``export`` extra installs the rest of what that needs. ``agreement`` measures how closely ONNX Runtime
-follows Keras on a set of images.
+Keras 3.8 on; the ``export`` extra installs the rest of what that needs. ``agreement`` measures
+how closely ONNX Runtime follows Keras on a set of images.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ see the same 28x28 images and read the same digits.
 from __future__ import annotations
 
 import base64
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,3 +211,19 @@ def test_page_from_a_file_says_how_to_serve_it(page, site):
     finally:
         tab.close()
     assert "python -m http.server -d book/_build/html" in status
+
+
+def test_a_build_without_the_model_says_how_to_make_it(page, site, tmp_path):
+    """A book built without `make book`'s assets tells the reader what is missing."""
+    broken = tmp_path / "site"
+    shutil.copytree(site.folder, broken, ignore=shutil.ignore_patterns("*.onnx"))
+    tab = page.context.browser.new_page()
+    try:
+        with serve(broken) as url:
+            tab.goto(url + PAGE)
+            tab.wait_for_selector("#sketchpad-status.sketchpad-error", timeout=30_000)
+            status = tab.locator("#sketchpad-status").inner_text()
+    finally:
+        tab.close()
+    assert "could not load the model (digit_cnn.onnx)" in status
+    assert "make book" in status
