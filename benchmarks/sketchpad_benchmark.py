@@ -112,14 +112,14 @@ def page_section(site: Path, loads: int, predictions: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="quick sample, 2 page loads")
+    parser.add_argument("--quick", action="store_true", help="quick sample, one page load")
     args = parser.parse_args()
     recognizer = Recognizer.load()
     with tempfile.TemporaryDirectory() as tmp:
         onnx_path = export_onnx(Path(tmp) / "digit_cnn.onnx", recognizer.model)
         export_section(recognizer, onnx_path, args.quick)
         site = build_site(Path(tmp) / "site", onnx_path)
-        page_section(site, loads=2 if args.quick else 5, predictions=20 if args.quick else 100)
+        page_section(site, loads=1 if args.quick else 5, predictions=10 if args.quick else 100)
     print(f"\nCPU cores: {os.cpu_count()}; Chromium {CHROMIUM}, headless, no GPU.")
 
 

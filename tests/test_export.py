@@ -7,7 +7,7 @@ import pytest
 
 from digitlib import export
 from digitlib.data import load_mnist, load_quick_sample
-from digitlib.export import agreement, export_onnx, main, onnx_probabilities, onnx_session
+from digitlib.export import agreement, export_onnx, onnx_probabilities, onnx_session
 from digitlib.models import build_cnn
 from digitlib.preprocess import to_model_input
 
@@ -15,19 +15,9 @@ from digitlib.preprocess import to_model_input
 needs_export = pytest.mark.skipif(not export.supported(), reason="Keras < 3.8 cannot export ONNX")
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """The shipped model, exported by the command line into a temporary folder."""
-    if not export.supported():
-        pytest.skip("Keras < 3.8 cannot export ONNX")
-    out = tmp_path_factory.mktemp("onnx") / "digit_cnn.onnx"
-    main(["--out", str(out)])
-    return out
-
-
-def test_command_line_writes_an_onnx_file(exported):
-    assert exported.stat().st_size > 100_000
-    session = onnx_session(exported)
+def test_command_line_writes_an_onnx_file(shipped_onnx):
+    assert shipped_onnx.stat().st_size > 100_000
+    session = onnx_session(shipped_onnx)
     (inp,) = session.get_inputs()
     assert inp.shape[1:] == [28, 28, 1]
     (out,) = session.get_outputs()
@@ -40,14 +30,14 @@ def check(result, images: int) -> None:
     assert result.max_difference <= 1e-4, result
 
 
-def test_onnx_agrees_with_keras_on_the_quick_test_sample(exported, recognizer):
+def test_onnx_agrees_with_keras_on_the_quick_test_sample(shipped_onnx, recognizer):
     (_, _), (x_test, _) = load_quick_sample()
-    check(agreement(exported, recognizer, to_model_input(x_test)), len(x_test))
+    check(agreement(shipped_onnx, recognizer, to_model_input(x_test)), len(x_test))
 
 
-def test_onnx_agrees_with_keras_on_the_mnist_test_set(exported, recognizer, mnist_dir):
+def test_onnx_agrees_with_keras_on_the_mnist_test_set(shipped_onnx, recognizer, mnist_dir):
     (_, _), (x_test, _) = load_mnist(mnist_dir)
-    check(agreement(exported, recognizer, to_model_input(x_test)), 10_000)
+    check(agreement(shipped_onnx, recognizer, to_model_input(x_test)), 10_000)
 
 
 @needs_export

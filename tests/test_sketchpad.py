@@ -32,14 +32,8 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, recognizer):
-    from digitlib.export import export_onnx, supported
-
-    if not supported():
-        pytest.skip("Keras < 3.8 cannot export the model to ONNX")
-    tmp = tmp_path_factory.mktemp("sketchpad")
-    model = export_onnx(tmp / "digit_cnn.onnx", recognizer.model)
-    folder = build_site(tmp / "site", model)
+def site(tmp_path_factory, shipped_onnx):
+    folder = build_site(tmp_path_factory.mktemp("sketchpad") / "site", shipped_onnx)
     with serve(folder) as url:
         yield Site(url, folder)
 
