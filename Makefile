@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-HOST   ?= 127.0.0.1
-PORT   ?= 7860
+# Empty: demo.py's own defaults ($GRADIO_SERVER_NAME/PORT, else 127.0.0.1:7860).
+HOST   ?=
+PORT   ?=
 
 # Colab's Python and the oldest one pyproject allows: pyenv's if it has them, else from PATH.
 PY_COLAB  ?= $(or $(wildcard $(shell pyenv prefix 3.13 2>/dev/null)/bin/python3.13),python3.13)
@@ -63,7 +64,7 @@ test: lint
 	DIGITLIB_QUICK=1 DIGITLIB_HEADLESS=1 $(PY) -m pytest --nbval-lax --nbval-current-env tests notebooks
 
 demo: install
-	$(PY) demo.py --host $(HOST) --port $(PORT)
+	$(PY) demo.py $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 # Built from the repository root so the chapters are notebooks/ itself. Quick builds get their
 # own folder: the execution cache is keyed on the code, and must never hand a full build the

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from . import saving
 from .preprocess import Box, ink_map, ink_to_mnist
 from .saving import ModelLoadError, ModelNotFoundError
+from .segment import isolate, segment_digits
 
 __all__ = ["ModelLoadError", "ModelNotFoundError", "NumberReading", "Prediction", "Recognizer"]
 
@@ -101,7 +101,7 @@ class Recognizer:
         boxes = segment_digits(ink)
         if not boxes:
             return NumberReading("")
-        crops = [_isolate(ink, b) for b in boxes]
+        crops = [isolate(ink, b) for b in boxes]
         inputs = [ink_to_mnist(c) for c in crops]
         kept = [(b, x) for b, x in zip(boxes, inputs, strict=True) if x is not None]
         if not kept:
@@ -109,81 +109,3 @@ class Recognizer:
         probs = self.probabilities(np.stack([x for _, x in kept]))
         preds = [Prediction(int(np.argmax(p)), p, x) for p, (_, x) in zip(probs, kept, strict=True)]
         return NumberReading("".join(str(p.digit) for p in preds), preds, [b for b, _ in kept])
-
-
-# ---------------------------------------------------------------------------------------------
-# Segmentation: one ink map to one box per digit
-
-
-def _isolate(ink: np.ndarray, box: Box) -> np.ndarray:
-    return ink[box.top : box.bottom, box.left : box.right]
-
-
-def segment_digits(ink: np.ndarray, level: float = 0.2) -> list[Box]:
-    """Boxes around the digits in ``ink``, left to right.
-
-    Connected components of the ink; specks are dropped, pieces stacked above one another (the
-    bar of a 5, a broken 4) are joined, and a component much wider than a digit (touching
-    strokes) is cut where the ink is thinnest.
-    """
-    mask = ink > level
-    if not mask.any():
-        return []
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
-    slices = ndimage.find_objects(labels)
-    sizes = ndimage.sum_labels(mask, labels, index=np.arange(1, count + 1))
-    keep = sizes >= max(4, 0.05 * sizes.max())
-    boxes = [
-        Box(s[0].start, s[1].start, s[0].stop, s[1].stop)
-        for s, k in zip(slices, keep, strict=True)
-        if k
-    ]
-    boxes = _merge_stacked(sorted(boxes, key=lambda b: b.left))
-    height = max(b.height for b in boxes)
-    out: list[Box] = []
-    for b in boxes:
-        out.extend(_split_wide(mask, b, height))
-    return out
-
-
-def _merge_stacked(boxes: list[Box]) -> list[Box]:
-    merged: list[Box] = []
-    for b in boxes:
-        if merged:
-            m = merged[-1]
-            overlap = min(m.right, b.right) - max(m.left, b.left)
-            if overlap > 0.5 * min(m.width, b.width):
-                merged[-1] = Box(
-                    min(m.top, b.top),
-                    min(m.left, b.left),
-                    max(m.bottom, b.bottom),
-                    max(m.right, b.right),
-                )
-                continue
-        merged.append(b)
-    return merged
-
-
-def _split_wide(mask: np.ndarray, b: Box, height: int) -> list[Box]:
-    """Cut a box holding touching digits where its columns have the least ink."""
-    digit_width = 0.8 * max(b.height, 0.6 * height)
-    parts = int(round(b.width / digit_width))
-    if parts <= 1:
-        return [b]
-    profile = mask[b.top : b.bottom, b.left : b.right].sum(axis=0).astype(float)
-    cuts = [0]
-    for i in range(1, parts):
-        guess = int(b.width * i / parts)
-        window = max(1, b.width // (3 * parts))
-        lo, hi = max(cuts[-1] + 1, guess - window), min(b.width - 1, guess + window)
-        cuts.append(lo + int(np.argmin(profile[lo : hi + 1])) if hi >= lo else guess)
-    cuts.append(b.width)
-    out = []
-    for left, right in zip(cuts[:-1], cuts[1:], strict=True):
-        piece = mask[b.top : b.bottom, b.left + left : b.left + right]
-        rows = np.flatnonzero(piece.any(axis=1))
-        if len(rows):
-            out.append(
-                Box(b.top + int(rows[0]), b.left + left, b.top + int(rows[-1]) + 1, b.left + right)
-            )
-    return out

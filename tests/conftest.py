@@ -14,6 +14,8 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from digitlib import config
+
 # Only this process draws off-screen: an MPLBACKEND variable would reach the notebook kernels and
 # the book build too, and their figures would never be rendered into the pages.
 matplotlib.use("Agg")
@@ -39,6 +41,22 @@ def mnist_dir() -> Path:
     if not _MNIST_DIR or not Path(_MNIST_DIR).is_dir():
         pytest.skip("full MNIST not available: set DIGITLIB_DATA_DIR to run this test")
     return Path(_MNIST_DIR)
+
+
+@pytest.fixture(scope="module")
+def test_digits():
+    """500 MNIST test digits from the quick sample, 50 of each."""
+    from digitlib import data
+
+    return data.load_quick_sample()[1]
+
+
+@pytest.fixture
+def shipped_card():
+    """The model card committed beside the shipped model."""
+    from digitlib.saving import ModelCard
+
+    return ModelCard.read(config.shipped_model_path())
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +99,7 @@ def demo_url(recognizer):
         server_port=port,
         prevent_thread_lock=True,
         quiet=True,
-        theme=demo.theme(),
+        **demo.launch_settings(),
     )
     yield f"http://127.0.0.1:{port}/"
     blocks.close()

@@ -116,3 +116,15 @@ def test_sketchpad_benchmark_reports_agreement_and_page_timings(tmp_path):
     assert 0 < ready <= worst
     key = next(k for k in rows if k.startswith("one prediction"))
     assert 0 < float(rows[key][0])
+
+
+def test_load_test_runs_demo_and_answers_every_request(tmp_path):
+    """A small load run in CI (10 clients x 5 strokes): every request answered, no errors."""
+    rows = table_rows(run("load_test.py", "--clients", "10", "--requests", "5", cwd=tmp_path))
+    header = rows["clients x requests"]
+    cells = dict(zip(header, rows["10 x 5"], strict=True))
+    assert cells["errors"] == "0 of 50"
+    p50, p95 = float(cells["p50 s"]), float(cells["p95 s"])
+    assert 0 < p50 <= p95
+    for key in ("server MB before", "server MB after", "server peak MB"):
+        assert float(cells[key]) > 100, key  # a live TensorFlow process was measured

@@ -13,7 +13,7 @@ from digitlib import config
 
 from .browser import chromium_page
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = config.PROJECT_DIR
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ import yaml
 
 from digitlib import config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = config.PROJECT_DIR
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ALLOWED_METADATA = {"kernelspec", "language_info", "colab"}
 
