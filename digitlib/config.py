@@ -8,6 +8,8 @@ from pathlib import Path
 #: Where the project lives; the notebooks' Colab set-up installs digitlib from here.
 REPOSITORY = "digits-book/digits"
 REPOSITORY_URL = f"https://github.com/{REPOSITORY}"
+#: Where .github/workflows/book.yml publishes the book: the repository's GitHub Pages site.
+BOOK_URL = "https://{}.github.io/{}/".format(*REPOSITORY.split("/"))
 
 #: The seed every chapter, test and training run starts from.
 SEED = 42

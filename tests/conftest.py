@@ -67,6 +67,18 @@ def recognizer():
     return Recognizer.load()
 
 
+@pytest.fixture(scope="session")
+def shipped_onnx(tmp_path_factory) -> Path:
+    """The shipped model exported by ``python -m digitlib.export``, once per test run."""
+    from digitlib import export
+
+    if not export.supported():
+        pytest.skip("Keras < 3.8 cannot export ONNX")
+    out = tmp_path_factory.mktemp("onnx") / "digit_cnn.onnx"
+    export.main(["--out", str(out)])
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
