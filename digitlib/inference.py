@@ -8,6 +8,7 @@ r.read_number(image).text        # "2026"
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from . import config
+from .calibration import apply_temperature, card_path_for
 from .preprocess import Box, ink_map, ink_to_mnist
 
 
@@ -53,17 +55,32 @@ class NumberReading:
     boxes: list[Box] = field(default_factory=list)
 
 
+def _card_temperature(model_path: Path) -> float:
+    """The calibration temperature in the model card beside ``model_path`` (1.0 if none)."""
+    card = card_path_for(model_path)
+    if not card.is_file():
+        return 1.0
+    return float(json.loads(card.read_text()).get("temperature", 1.0))
+
+
 def _empty() -> Prediction:
     return Prediction(None, np.zeros(10, np.float32), np.zeros((28, 28), np.float32))
 
 
 class Recognizer:
-    """A trained model with the preprocessing that brings any image to MNIST form."""
+    """A trained model with the preprocessing that brings any image to MNIST form.
 
-    def __init__(self, model):
+    ``temperature`` calibrates the probabilities it returns (``digitlib.calibration``): they are
+    the network's scores divided by it, then softmaxed; 1.0 leaves them as the network gives them.
+    """
+
+    def __init__(self, model, temperature: float = 1.0):
         import tensorflow as tf
 
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, not {temperature}")
         self.model = model
+        self.temperature = float(temperature)
         # One compiled graph for every batch size: far cheaper per call than model.predict.
         self._forward = tf.function(
             lambda x: model(x, training=False),
@@ -83,12 +100,15 @@ class Recognizer:
                 f"No trained model at {path}. Train one with `make train` (the command is in "
                 "models/README.md), or pass the path of a .keras file you have."
             )
-        return cls(keras.models.load_model(path, safe_mode=True))
+        return cls(keras.models.load_model(path, safe_mode=True), _card_temperature(path))
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for MNIST-form images (N, 28, 28) in [0, 1]."""
         x = np.asarray(batch, np.float32).reshape(-1, 28, 28, 1)
-        return self._forward(x).numpy()
+        probs = self._forward(x).numpy()
+        if self.temperature == 1.0:
+            return probs
+        return apply_temperature(probs, self.temperature).astype(np.float32)
 
     def predict(self, image: Any) -> Prediction:
         """Read one digit from any image ``ink_map`` accepts."""
