@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: install test lint demo book book-quick train benchmarks clean
+.PHONY: install test lint demo lab book book-quick train benchmarks clean
 
 install: $(VENV)/.installed
 
@@ -24,6 +24,13 @@ test: lint
 
 demo: install
 	$(PY) demo.py --host $(HOST) --port $(PORT)
+
+# The chapters in JupyterLab, served to this machine only. LAB_FLAGS passes more options:
+# --no-browser on a headless box, --allow-root in a container that runs as root.
+LAB_PORT ?= 8888
+lab: install
+	$(VENV)/bin/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(LAB_PORT) \
+	    --ServerApp.root_dir=notebooks $(LAB_FLAGS)
 
 # Built from the repository root so the chapters are notebooks/ itself. Quick builds get their
 # own folder: the execution cache is keyed on the code, and must never hand a full build the
