@@ -64,9 +64,27 @@ def test_every_chapter_starts_and_ends_the_same_way(path):
     assert "config.set_seed()" in setup
     text = "\n".join(source(c) for c in cells if c["cell_type"] == "markdown")
     assert "## Summary" in text and "## Exercises" in text
-    assert "<summary>Solution</summary>" in text or any(
-        "hide-input" in c["metadata"].get("tags", []) for c in cells
-    )
+
+
+# Chapter 7 is being rewritten (issue 15); its exercises follow this rule once that lands.
+SOLUTIONS_HIDDEN = [p for p in NOTEBOOKS if not p.name.startswith("07")]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS_HIDDEN, ids=lambda p: p.stem)
+def test_solutions_stay_hidden_until_the_reader_asks(path):
+    cells = load(path)["cells"]
+    start = next(i for i, c in enumerate(cells) if "## Exercises" in source(c))
+    after = cells[start:]
+    exercise = re.compile(r"^\*\*Exercise \d", re.M)
+    assert any(exercise.search(source(c)) for c in after), "no exercises"
+    for cell in after:
+        text = source(cell)
+        if cell["cell_type"] == "code":
+            # The book folds the whole cell, code and output, behind a "show" button.
+            assert "hide-cell" in cell["metadata"].get("tags", []), text[:80]
+        elif text.strip() != "## Exercises" and not exercise.search(text):
+            folded = "<summary>Solution</summary>" in text or ":class: dropdown" in text
+            assert folded, f"a solution shown in the open: {text[:80]}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
