@@ -15,7 +15,6 @@ label smoothing makes them); the predicted digit never changes.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m digitlib.calibration", description=main.__doc__
     )
-    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="a .weights.h5 file (default: the shipped model)"
+    )
     parser.add_argument(
         "--write", action="store_true", help='store T in the model card as "temperature"'
     )
@@ -153,19 +154,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{negative_log_likelihood(apply_temperature(p, temperature), y):.4f})"
         )
     if args.write:
-        card_path = card_path_for(args.model)
-        card = json.loads(card_path.read_text())
-        card["temperature"] = round(temperature, 4)
-        card["temperature_fitted_on"] = f"validation split ({len(y_val)} images, seed {args.seed})"
-        card_path.write_text(json.dumps(card, indent=2) + "\n")
-        print(f"wrote temperature {card['temperature']} to {card_path}")
+        from .saving import ModelCard
+
+        weights = args.model if args.model is not None else config.shipped_model_path()
+        card = ModelCard.read(weights)
+        card.temperature = round(temperature, 4)
+        path = card.write(weights)
+        print(f"wrote temperature {card.temperature} to {path}")
     return 0
-
-
-def card_path_for(model_path: Path | str | None = None) -> Path:
-    """The model card (JSON) that sits beside a saved model."""
-    path = Path(model_path) if model_path is not None else config.shipped_model_path()
-    return path.with_suffix(".json")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ r.read_number(image).text        # "2026"
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,12 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from . import config
-from .calibration import apply_temperature, card_path_for
+from . import config, saving
+from .calibration import apply_temperature
 from .preprocess import Box, ink_map, ink_to_mnist
+from .saving import ModelLoadError, ModelNotFoundError
 
-
-class ModelNotFoundError(FileNotFoundError):
-    """No trained model where one was expected; the message says how to make one."""
+__all__ = ["ModelLoadError", "ModelNotFoundError", "NumberReading", "Prediction", "Recognizer"]
 
 
 @dataclass
@@ -55,14 +53,6 @@ class NumberReading:
     boxes: list[Box] = field(default_factory=list)
 
 
-def _card_temperature(model_path: Path) -> float:
-    """The calibration temperature in the model card beside ``model_path`` (1.0 if none)."""
-    card = card_path_for(model_path)
-    if not card.is_file():
-        return 1.0
-    return float(json.loads(card.read_text()).get("temperature", 1.0))
-
-
 def _empty() -> Prediction:
     return Prediction(None, np.zeros(10, np.float32), np.zeros((28, 28), np.float32))
 
@@ -91,16 +81,12 @@ class Recognizer:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Recognizer:
-        """Load a saved model (default: the shipped ``models/digit_cnn.keras``)."""
-        import keras
+        """Load a saved model (default: the shipped ``models/digit_cnn.weights.h5``).
 
-        path = Path(path) if path is not None else config.shipped_model_path()
-        if not path.is_file():
-            raise ModelNotFoundError(
-                f"No trained model at {path}. Train one with `make train` (the command is in "
-                "models/README.md), or pass the path of a .keras file you have."
-            )
-        return cls(keras.models.load_model(path, safe_mode=True), _card_temperature(path))
+        Raises ``ModelNotFoundError`` or ``ModelLoadError`` with a one-line message.
+        """
+        weights = Path(path) if path is not None else config.shipped_model_path()
+        return cls(saving.load(weights), saving.ModelCard.read(weights).temperature)
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for MNIST-form images (N, 28, 28) in [0, 1]."""

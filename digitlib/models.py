@@ -2,8 +2,9 @@
 
 Every model takes float32 images of shape (N, 28, 28, 1) scaled to [0, 1]
 (``digitlib.preprocess.to_model_input``) and returns softmax probabilities over the ten digits.
-Only standard Keras layers are used, so ``keras.models.load_model(path, safe_mode=True)`` loads
-every saved model.
+Only standard Keras layers are used. The networks hold no training-only layers: augmentation is
+added around them while training (``digitlib.training``), so a trained network saves, loads and
+exports as it is (``digitlib.saving``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def build_keras_example() -> keras.Model:
 
 
 def augmentation(seed: int = config.SEED) -> keras.Sequential:
-    """Small random rotations, shifts and zooms; active only while training."""
+    """Small random rotations, shifts and zooms, put in front of a network while it trains."""
     return keras.Sequential(
         [
             layers.RandomRotation(10 / 360, fill_mode="constant", seed=seed),
@@ -66,6 +67,13 @@ def augmentation(seed: int = config.SEED) -> keras.Sequential:
             layers.RandomZoom(0.1, fill_mode="constant", seed=seed + 2),
         ],
         name="augment",
+    )
+
+
+def with_augmentation(model: keras.Model, seed: int = config.SEED) -> keras.Model:
+    """``model`` behind ``augmentation(seed)``: what trains; ``model`` itself is what is kept."""
+    return keras.Sequential(
+        [keras.Input(model.input_shape[1:]), augmentation(seed), model], name=f"{model.name}_aug"
     )
 
 
@@ -82,22 +90,17 @@ def _conv_bn(x, filters: int, kernel: int, name: str, strides: int = 1, padding:
 CNN_WIDTHS = (32, 64, 128)
 
 
-def build_cnn(
-    widths: tuple[int, int, int] = CNN_WIDTHS,
-    augment: bool = True,
-    seed: int = config.SEED,
-) -> keras.Model:
-    """The book's best single model: a small batch-norm CNN that learns from augmented digits.
+def build_cnn(widths: tuple[int, int, int] = CNN_WIDTHS, seed: int = config.SEED) -> keras.Model:
+    """The book's best single model: a small batch-norm CNN (trained on augmented digits).
 
     One 5x5 convolution at full resolution (28 -> 24) and pooling, two 3x3 convolutions at
     12x12 and pooling, one 3x3 convolution at 6x6 (-> 4x4), then dropout and a softmax. Most
     of the computation is at 12x12, where it is cheap; see ``benchmarks/RESULTS.md`` for what
     was tried.
     """
-    w1, w2, w3 = widths
+    w1, w2, w3 = (int(w) for w in widths)  # a card read from JSON holds a list
     inputs = keras.Input(INPUT_SHAPE, name="image")
-    x = augmentation(seed)(inputs) if augment else inputs
-    x = _conv_bn(x, w1, 5, "conv1", padding="valid")  # 24x24
+    x = _conv_bn(inputs, w1, 5, "conv1", padding="valid")  # 24x24
     x = layers.MaxPooling2D(2, name="pool1")(x)  # 12x12
     x = _conv_bn(x, w2, 3, "conv2")
     x = _conv_bn(x, w2, 3, "conv3")

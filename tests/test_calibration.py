@@ -100,27 +100,28 @@ def test_recognizer_returns_probabilities_at_its_temperature(small_model):
         Recognizer(small_model, temperature=-1)
 
 
-def test_load_reads_the_temperature_from_the_card_beside_the_model(small_model, tmp_path):
-    path = tmp_path / "m.keras"
-    small_model.save(path)
-    assert Recognizer.load(path).temperature == 1.0  # no card: the network's own probabilities
-    path.with_suffix(".json").write_text(json.dumps({"model": "seed"}))
-    assert Recognizer.load(path).temperature == 1.0  # a card without one
-    path.with_suffix(".json").write_text(json.dumps({"temperature": 0.7}))
-    assert Recognizer.load(path).temperature == 0.7
+def saved(model, tmp_path, **card_fields):
+    from digitlib import saving
+
+    return saving.save(model, tmp_path / "m.weights.h5", saving.ModelCard("seed", **card_fields))
+
+
+def test_load_reads_the_temperature_from_the_card_beside_the_weights(small_model, tmp_path):
+    weights = saved(small_model, tmp_path)
+    assert Recognizer.load(weights).temperature == 1.0  # a card without one
+    saved(small_model, tmp_path, temperature=0.7)
+    assert Recognizer.load(weights).temperature == 0.7
 
 
 def test_command_line_fits_and_writes_the_temperature(small_model, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DIGITLIB_QUICK", "1")
-    path = tmp_path / "m.keras"
-    small_model.save(path)
-    card = path.with_suffix(".json")
-    card.write_text(json.dumps({"model": "seed"}))
-    assert calibration.main(["--model", str(path)]) == 0
-    assert "temperature" not in json.loads(card.read_text()), "only --write writes"
-    assert calibration.main(["--model", str(path), "--write"]) == 0
+    weights = saved(small_model, tmp_path, epochs_run=3)
+    card = json.loads((tmp_path / "m.json").read_text())
+    assert calibration.main(["--model", str(weights)]) == 0
+    assert json.loads((tmp_path / "m.json").read_text()) == card, "only --write writes"
+    assert calibration.main(["--model", str(weights), "--write"]) == 0
     out = capsys.readouterr().out
-    written = json.loads(card.read_text())
-    assert written["model"] == "seed" and 0.05 <= written["temperature"] <= 20
+    written = json.loads((tmp_path / "m.json").read_text())
+    assert written["epochs_run"] == 3 and 0.05 <= written["temperature"] <= 20
     assert "test       ECE" in out
-    assert Recognizer.load(path).temperature == written["temperature"]
+    assert Recognizer.load(weights).temperature == written["temperature"]

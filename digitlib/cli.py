@@ -1,16 +1,15 @@
-"""Train a model from the command line and write its model card beside it.
+"""Train a model from the command line, save its weights and write its model card beside them.
 
-    python -m digitlib.train --model cnn --out models/digit_cnn.keras
+    python -m digitlib.cli --model cnn --augment --out models/digit_cnn.weights.h5
 
-The card (``models/digit_cnn.json``) records what was trained, how, on what, and how well, with
-the exact command that reproduces it.
+The card (``models/digit_cnn.json``, a ``digitlib.saving.ModelCard``) records which network was
+trained, how, on what, and how well, with the exact command that reproduces it.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import shlex
@@ -18,14 +17,10 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import config, data, models
+from . import config, data, models, saving
 from .evaluation import evaluate
+from .saving import ModelCard
 from .training import default_epochs, train
-
-
-def card_path(model_path: Path | str) -> Path:
-    """The model card that sits beside a saved model."""
-    return Path(model_path).with_suffix(".json")
 
 
 def _versions() -> dict[str, str]:
@@ -39,49 +34,43 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def write_card(
-    model_path: Path, *, model_name: str, result, test, quick: bool, command: str
-) -> dict:
-    """Write the model card JSON beside ``model_path`` and return it."""
+def make_card(
+    *, model_name: str, options: dict, augment: bool, result, test, quick: bool, command: str
+) -> ModelCard:
+    """The card of a model the command line has trained and tested."""
     model = result.model
-    card = {
-        "model": model_name,
-        "architecture": [
+    return ModelCard(
+        model=model_name,
+        options=options,
+        parameters=int(model.count_params()),
+        architecture=[
             {"name": layer.name, "type": type(layer).__name__, "params": layer.count_params()}
             for layer in model.layers
         ],
-        "parameters": int(model.count_params()),
-        "epochs_run": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "averaged_epochs": (
-            None if result.averaged_epochs is None else list(result.averaged_epochs)
-        ),
-        "training_seconds": round(result.seconds, 1),
-        "cpu_cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "validation_accuracy": (
-            None if result.val_accuracy is None else round(result.val_accuracy, 5)
-        ),
-        "test_accuracy": round(test.accuracy, 5),
-        "test_examples": int(len(test.y_true)),
-        "per_class_accuracy": {
+        augment=augment,
+        epochs_run=result.epochs_run,
+        best_epoch=result.best_epoch,
+        averaged_epochs=None if result.averaged_epochs is None else list(result.averaged_epochs),
+        training_seconds=round(result.seconds, 1),
+        cpu_cores=os.cpu_count(),
+        platform=platform.platform(),
+        validation_accuracy=None if result.val_accuracy is None else round(result.val_accuracy, 5),
+        test_accuracy=round(test.accuracy, 5),
+        test_examples=int(len(test.y_true)),
+        per_class_accuracy={
             str(d): round(float(a), 5) for d, a in enumerate(test.per_class_accuracy)
         },
-        "quick": quick,
-        "data": "quick sample (digitlib/_data/mnist_quick.npz)" if quick else "MNIST",
-        "data_md5": (
+        quick=quick,
+        data="quick sample (digitlib/_data/mnist_quick.npz)" if quick else "MNIST",
+        data_md5=(
             {"mnist_quick.npz": data.file_md5(data.QUICK_SAMPLE)}
             if quick
             else {f.name: f.md5 for f in data.FILES}
         ),
-        "versions": _versions(),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": command,
-        "input": "float32 (N, 28, 28, 1) in [0, 1], white ink on black (MNIST form)",
-        "output": "softmax probabilities over the digits 0-9",
-    }
-    card_path(model_path).write_text(json.dumps(card, indent=2) + "\n")
-    return card
+        versions=_versions(),
+        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        command=command,
+    )
 
 
 def _widths(text: str) -> tuple[int, int, int]:
@@ -98,9 +87,9 @@ def _widths(text: str) -> tuple[int, int, int]:
     return widths
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main(argv: list[str] | None = None) -> ModelCard:
     parser = argparse.ArgumentParser(
-        prog="python -m digitlib.train", description=__doc__.split("\n")[0]
+        prog="python -m digitlib.cli", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--model", default="cnn", choices=sorted(models.BUILDERS))
     parser.add_argument(
@@ -113,8 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
         "--out",
         type=Path,
         default=None,
-        help="where to save the .keras file (default: models/digit_<model>.keras; "
-        "in quick mode under the cache, never the repository)",
+        help="where to save the weights, a .weights.h5 file (default: "
+        "models/digit_<model>.weights.h5; in quick mode under the cache, never the repository)",
     )
     parser.add_argument("--quick", action="store_true", help="train on the quick sample")
     parser.add_argument(
@@ -133,6 +122,11 @@ def main(argv: list[str] | None = None) -> dict:
         "default 0, no averaging",
     )
     parser.add_argument(
+        "--augment",
+        action="store_true",
+        help="train on randomly rotated, shifted and zoomed digits (digitlib.models.augmentation)",
+    )
+    parser.add_argument(
         "--widths",
         type=_widths,
         default=None,
@@ -148,11 +142,12 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(f"--widths is an option of --model cnn, not of --model {args.model}")
 
     quick = config.is_quick(args.quick or None)
-    out = args.out or config.output_dir("models", quick) / f"digit_{args.model}.keras"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = args.out or config.output_dir("models", quick) / f"digit_{args.model}.weights.h5"
+    if not out.name.endswith(saving.WEIGHTS_SUFFIX):
+        parser.error(f"--out must end in {saving.WEIGHTS_SUFFIX}, like models/digit_cnn.weights.h5")
 
     # Only what was given goes to the builder, so the other models never see --widths.
-    options = {} if args.widths is None else {"widths": args.widths}
+    options = {} if args.widths is None else {"widths": list(args.widths)}
     (x_train, y_train), (x_test, y_test) = data.load_mnist(quick=quick)
     result = train(
         models.build(args.model, seed=args.seed, **options),
@@ -161,22 +156,29 @@ def main(argv: list[str] | None = None) -> dict:
         epochs=args.epochs,
         val_fraction=args.val_fraction,
         average_last=args.average_last,
+        augment=args.augment,
         seed=args.seed,
         quick=quick,
         verbose=args.verbose,
     )
-    result.model.save(out)
     test = evaluate(result.model, x_test, y_test)
-    command = "python -m digitlib.train " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
-    card = write_card(
-        out, model_name=args.model, result=result, test=test, quick=quick, command=command.strip()
+    command = "python -m digitlib.cli " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    card = make_card(
+        model_name=args.model,
+        options=options,
+        augment=args.augment,
+        result=result,
+        test=test,
+        quick=quick,
+        command=command.strip(),
     )
-    val = card["validation_accuracy"]
+    saving.save(result.model, out, card)
+    val = card.validation_accuracy
     print(
-        f"saved {out} and {card_path(out).name}: {card['parameters']:,} parameters, "
-        f"{card['training_seconds']:.0f} s, "
+        f"saved {out} and {ModelCard.path_for(out).name}: {card.parameters:,} parameters, "
+        f"{card.training_seconds:.0f} s, "
         + (f"validation {val:.4f}" if val is not None else "no validation (all data)")
-        + f", test {card['test_accuracy']:.4f}"
+        + f", test {card.test_accuracy:.4f}"
     )
     return card
 
