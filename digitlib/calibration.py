@@ -134,15 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=config.SEED, help="the split's seed")
     args = parser.parse_args(argv)
 
-    recognizer = Recognizer.load(args.model)
-    raw = Recognizer(recognizer.model)  # temperature 1: the network's own probabilities
+    from .evaluation import predict_proba
+
+    network = Recognizer.load(args.model).model  # the network's own probabilities (T = 1)
     (x_train, y_train), (x_test, y_test) = load_mnist()
     # The validation split the shipped model was trained beside (train()'s default fraction).
     _, (x_val, y_val) = train_val_split(x_train, y_train, 0.1, args.seed)
-    from .preprocess import to_model_input
-
-    p_val = raw.probabilities(to_model_input(x_val))
-    p_test = raw.probabilities(to_model_input(x_test))
+    p_val = predict_proba(network, x_val)
+    p_test = predict_proba(network, x_test)
     temperature = fit_temperature(p_val, y_val)
     print(f"temperature fitted on {len(y_val):,} validation images: {temperature:.4f}")
     for name, p, y in (("validation", p_val, y_val), ("test", p_test, y_test)):

@@ -125,3 +125,18 @@ def test_command_line_fits_and_writes_the_temperature(small_model, tmp_path, mon
     assert written["epochs_run"] == 3 and 0.05 <= written["temperature"] <= 20
     assert "test       ECE" in out
     assert Recognizer.load(weights).temperature == written["temperature"]
+
+
+def test_the_shipped_model_is_calibrated_on_test_digits(recognizer):
+    from digitlib import data
+
+    x, y = data.load_quick_sample()[1]  # 500 MNIST test digits: never seen by the fit
+    images = x.astype(np.float32) / 255
+    calibrated = recognizer.probabilities(images)
+    raw = Recognizer(recognizer.model).probabilities(images)
+    # Label smoothing made the network timid, so its temperature sharpens (T < 1).
+    assert 0.05 < recognizer.temperature < 1
+    assert (calibrated.argmax(axis=1) == raw.argmax(axis=1)).all()
+    before = expected_calibration_error(raw, y)
+    after = expected_calibration_error(calibrated, y)
+    assert after < before / 3, (before, after)
