@@ -212,6 +212,7 @@ def plot_filters(
     filters: np.ndarray,
     title: str = "First-layer filters",
     captions: Sequence[str] | None = None,
+    axis_names: tuple[str, str] = ("kernel x", "kernel y"),
 ) -> Figure:
     """Kernels (or any weight images) on one colour scale: red pushes up, blue pushes down."""
     n = len(filters)
@@ -226,7 +227,7 @@ def plot_filters(
         else:
             ax.axis("off")
     fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
-    return _label_grid(fig, title, "kernel x", "kernel y")
+    return _label_grid(fig, title, *axis_names)
 
 
 def plot_feature_maps(maps: list[tuple[str, np.ndarray]], per_layer: int = 8) -> Figure:
@@ -314,7 +315,7 @@ def plot_reliability(
     ax.set_title("Accuracy against confidence")
     ax.set_xlabel("confidence (top probability), bin mean")
     ax.set_ylabel("accuracy in the bin")
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right")  # the empty corner: over-confident bins would sit there
     ax.grid(alpha=0.3)
     ax_n.set_yscale("log")
     ax_n.set_xlim(0, 1)

@@ -172,6 +172,7 @@ def every_figure(quick, model):
             np.random.default_rng(0).normal(size=(10, 28, 28)),
             "Weights",
             [f"digit {d}" for d in range(10)],
+            ("pixel x", "pixel y"),
         ),
         "plot_feature_maps": plots.plot_feature_maps(evaluation.feature_maps(model, xt[0])),
         "plot_saliency": plots.plot_saliency(xt[0], sal, 3, 0.5),
