@@ -128,3 +128,17 @@ def test_full_mode_chapters_write_only_where_git_ignores():
             names |= set(re.findall(r"output_dir\(\s*\"(\w+)\"", code))
     assert names, "a chapter saves its work through config.output_dir"
     assert names <= ignored, f"not ignored by git: {names - ignored}"
+
+
+def test_training_chapter_builds_learning_from_first_principles():
+    path = ROOT / "notebooks" / "04_training.ipynb"
+    cells = load(path)["cells"]
+    text = "\n".join(source(c) for c in cells if c["cell_type"] == "markdown")
+    code = "\n".join(code_sources(path))
+    assert text.count("$$") >= 2 * 6, "the loss, gradient, update, backprop, Adam, schedule"
+    for idea in ("cross-entropy", "gradient descent", "backpropagation", "Adam", "label smoothing"):
+        assert idea.lower() in text.lower(), idea
+    # A gradient step written out, the tape checked against it, and a visible compile and fit.
+    assert "W -= lr * gW" in code and "tf.GradientTape()" in code
+    assert ".compile(" in code and ".fit(" in code and "keras.Sequential([" in code
+    assert "getsource(training.train)" not in code, "the reader sees a compile/fit, not train()"
