@@ -22,11 +22,11 @@ import numpy as np
 
 from . import config
 
-#: Below this calibrated confidence the demo says it is not sure instead of naming a digit: the
-#: model then expects to be wrong at least as often as right (chapter 5 measures how often).
+#: Below this calibrated confidence the demo says it is not sure instead of naming a digit, since
+#: the model then expects to be wrong at least as often as right (chapter 5 measures how often).
 UNSURE_BELOW = 0.5
 
-#: Bins of the reliability table and the ECE: 15 equal widths, as in Guo et al. (2017).
+#: Bins of the reliability table and the ECE, 15 equal widths as in Guo et al. (2017).
 BINS = 15
 
 
@@ -44,7 +44,10 @@ class Reliability:
 
     @property
     def ece(self) -> float:
-        """Expected calibration error: sum over bins of share * |accuracy - confidence|."""
+        """The expected calibration error, summed over bins as share of answers times gap.
+
+        The gap is the distance between a bin's accuracy and its mean confidence.
+        """
         full = self.count > 0
         share = self.count[full] / self.count.sum()
         return float(np.sum(share * np.abs(self.accuracy[full] - self.confidence[full])))

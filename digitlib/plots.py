@@ -30,7 +30,7 @@ def _label_grid(fig: Figure, title: str, xlabel: str, ylabel: str) -> Figure:
     return fig
 
 
-#: The narrowest a figure is drawn (inches): a title must fit above a grid of one or two images.
+#: The narrowest a figure is drawn, in inches, so that a title fits above one or two images.
 MIN_WIDTH = 5.5
 
 
