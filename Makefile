@@ -11,7 +11,7 @@ PY_COLAB  ?= $(or $(wildcard $(shell pyenv prefix 3.13 2>/dev/null)/bin/python3.
 PY_OLDEST ?= $(or $(wildcard $(shell pyenv prefix 3.10 2>/dev/null)/bin/python3.10),python3.10)
 UV        := $(VENV)/bin/uv
 
-.PHONY: install test lint demo book book-quick sketchpad onnx train benchmarks clean \
+.PHONY: install test lint demo lab book book-quick sketchpad onnx train benchmarks clean \
         colab-env oldest-env test-colab test-oldest
 
 install: $(VENV)/.installed
@@ -66,6 +66,13 @@ test: lint
 demo: install
 	$(PY) demo.py $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
+# The chapters in JupyterLab, served to this machine only. LAB_FLAGS passes more options:
+# --no-browser on a headless box, --allow-root in a container that runs as root.
+LAB_PORT ?= 8888
+lab: install
+	$(VENV)/bin/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(LAB_PORT) \
+	    --ServerApp.root_dir=notebooks $(LAB_FLAGS)
+
 # Built from the repository root so the chapters are notebooks/ itself. Quick builds get their
 # own folder: the execution cache is keyed on the code, and must never hand a full build the
 # outputs of a quick one.
@@ -94,6 +101,7 @@ onnx: install
 
 train: install
 	$(PY) -m digitlib.cli --model cnn --epochs 30 --average-last 5 --widths 32,64,128 --augment --out models/digit_cnn.weights.h5
+	$(PY) -m digitlib.calibration --write
 
 benchmarks: install
 	$(PY) benchmarks/train_benchmark.py

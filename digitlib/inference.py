@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from . import saving
+from . import config, saving
+from .calibration import apply_temperature
 from .preprocess import Box, ink_map, ink_to_mnist
 from .saving import ModelLoadError, ModelNotFoundError
 from .segment import isolate, segment_digits
@@ -57,12 +58,19 @@ def _empty() -> Prediction:
 
 
 class Recognizer:
-    """A trained model with the preprocessing that brings any image to MNIST form."""
+    """A trained model with the preprocessing that brings any image to MNIST form.
 
-    def __init__(self, model):
+    ``temperature`` calibrates the probabilities it returns (``digitlib.calibration``): they are
+    the network's scores divided by it, then softmaxed; 1.0 leaves them as the network gives them.
+    """
+
+    def __init__(self, model, temperature: float = 1.0):
         import tensorflow as tf
 
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, not {temperature}")
         self.model = model
+        self.temperature = float(temperature)
         # One compiled graph for every batch size: far cheaper per call than model.predict.
         self._forward = tf.function(
             lambda x: model(x, training=False),
@@ -77,12 +85,16 @@ class Recognizer:
 
         Raises ``ModelNotFoundError`` or ``ModelLoadError`` with a one-line message.
         """
-        return cls(saving.load(path))
+        weights = Path(path) if path is not None else config.shipped_model_path()
+        return cls(saving.load(weights), saving.ModelCard.read(weights).temperature)
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for MNIST-form images (N, 28, 28) in [0, 1]."""
         x = np.asarray(batch, np.float32).reshape(-1, 28, 28, 1)
-        return self._forward(x).numpy()
+        probs = self._forward(x).numpy()
+        if self.temperature == 1.0:
+            return probs
+        return apply_temperature(probs, self.temperature).astype(np.float32)
 
     def predict(self, image: Any) -> Prediction:
         """Read one digit from any image ``ink_map`` accepts."""
