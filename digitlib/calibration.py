@@ -103,6 +103,19 @@ def apply_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarr
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def with_temperature(model, temperature: float):
+    """``model`` and its calibration as one Keras model, for a runtime with no ``digitlib``
+    (the ONNX export the book's Try it page runs): the same numbers as ``apply_temperature``."""
+    import keras
+
+    if temperature == 1.0:
+        return model
+    inputs = keras.Input(model.input_shape[1:])
+    p = model(inputs)
+    logits = keras.ops.log(keras.ops.maximum(p, 1e-30)) / temperature
+    return keras.Model(inputs, keras.ops.softmax(logits), name=f"{model.name}_calibrated")
+
+
 def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """The T in [0.05, 20] that minimises the negative log-likelihood of ``labels``.
 

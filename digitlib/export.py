@@ -34,7 +34,8 @@ def supported() -> bool:
 
 
 def export_onnx(out: Path | str = DEFAULT_OUT, model=None) -> Path:
-    """Write ``model`` (default: the shipped one, ``Recognizer.load().model``) as ONNX."""
+    """Write ``model`` as ONNX; by default the shipped one with its calibration, so the file gives
+    the probabilities ``Recognizer.load()`` does."""
     if not supported():
         import keras
 
@@ -47,9 +48,11 @@ def export_onnx(out: Path | str = DEFAULT_OUT, model=None) -> Path:
     except ImportError as exc:
         raise ImportError("ONNX export needs tf2onnx and onnx: pip install -e '.[export]'") from exc
     if model is None:
+        from .calibration import with_temperature
         from .inference import Recognizer
 
-        model = Recognizer.load().model
+        recognizer = Recognizer.load()
+        model = with_temperature(recognizer.model, recognizer.temperature)
     model(np.zeros((1, 28, 28, 1), np.float32), training=False)  # Keras exports called models
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,11 @@
-"""Evaluation numbers the chapters print: the accuracy's confidence interval."""
+"""Evaluation numbers the chapters print: per-digit reports and the accuracy's interval."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from digitlib import evaluation
 from digitlib.evaluation import accuracy_interval
 
 
@@ -31,3 +33,10 @@ def test_impossible_counts_are_refused():
         accuracy_interval(11, 10)
     with pytest.raises(ValueError, match="total > 0"):
         accuracy_interval(0, 0)
+
+
+def test_report_from_a_known_matrix():
+    cm = np.array([[8, 2], [1, 9]])
+    r = evaluation.per_class_report(cm)
+    assert r["precision"].tolist() == pytest.approx([8 / 9, 9 / 11])
+    assert r["recall"].tolist() == pytest.approx([0.8, 0.9])
