@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
+from .contract import NUM_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ def make_quick_sample(full: Arrays, seed: int = config.SEED) -> Arrays:
         idx = np.concatenate(
             [
                 np.sort(rng.choice(np.flatnonzero(y == d), per_class, replace=False))
-                for d in range(10)
+                for d in range(NUM_CLASSES)
             ]
         )
         idx = rng.permutation(idx)

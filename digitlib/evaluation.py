@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from .contract import NUM_CLASSES
 from .preprocess import to_model_input
 
 
@@ -18,7 +19,9 @@ def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 512)
     return model.predict(to_model_input(images), batch_size=batch_size, verbose=0)
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
+def confusion_matrix(
+    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = NUM_CLASSES
+) -> np.ndarray:
     """Counts: row = true digit, column = predicted digit."""
     cm = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(cm, (np.asarray(y_true), np.asarray(y_pred)), 1)

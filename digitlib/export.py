@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
+from .contract import INPUT_SHAPE
 
 #: Where ``python -m digitlib.export`` writes by default: next to the shipped model.
 DEFAULT_OUT = config.PROJECT_DIR / "models" / "digit_cnn.onnx"
@@ -53,7 +54,7 @@ def export_onnx(out: Path | str = DEFAULT_OUT, model=None) -> Path:
 
         recognizer = Recognizer.load()
         model = with_temperature(recognizer.model, recognizer.temperature)
-    model(np.zeros((1, 28, 28, 1), np.float32), training=False)  # Keras exports called models
+    model(np.zeros((1, *INPUT_SHAPE), np.float32), training=False)  # Keras exports called models
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # tf2onnx prints its progress line by line; the caller gets the path instead.
@@ -86,7 +87,7 @@ def onnx_session(path: Path | str):
 
 def onnx_probabilities(session, images: np.ndarray, batch: int = 1000) -> np.ndarray:
     """Probabilities (N, 10) from an ONNX session for MNIST-form images (N, 28, 28[, 1])."""
-    x = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)
+    x = np.asarray(images, np.float32).reshape(-1, *INPUT_SHAPE)
     name = session.get_inputs()[0].name
     return np.concatenate(
         [session.run(None, {name: x[i : i + batch]})[0] for i in range(0, len(x), batch)]

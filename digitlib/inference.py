@@ -16,6 +16,7 @@ import numpy as np
 
 from . import config, saving
 from .calibration import apply_temperature
+from .contract import INPUT_SHAPE, NUM_CLASSES, SIDE
 from .preprocess import Box, ink_map, ink_to_mnist
 from .saving import ModelLoadError, ModelNotFoundError
 from .segment import isolate, segment_digits
@@ -54,7 +55,7 @@ class NumberReading:
 
 
 def _empty() -> Prediction:
-    return Prediction(None, np.zeros(10, np.float32), np.zeros((28, 28), np.float32))
+    return Prediction(None, np.zeros(NUM_CLASSES, np.float32), np.zeros((SIDE, SIDE), np.float32))
 
 
 class Recognizer:
@@ -74,10 +75,10 @@ class Recognizer:
         # One compiled graph for every batch size: far cheaper per call than model.predict.
         self._forward = tf.function(
             lambda x: model(x, training=False),
-            input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)],
+            input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)],
             reduce_retracing=True,
         )
-        self._forward(tf.zeros((1, 28, 28, 1)))  # trace now, not on the first user's stroke
+        self._forward(tf.zeros((1, *INPUT_SHAPE)))  # trace now, not on the first user's stroke
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Recognizer:
@@ -90,7 +91,7 @@ class Recognizer:
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for MNIST-form images (N, 28, 28) in [0, 1]."""
-        x = np.asarray(batch, np.float32).reshape(-1, 28, 28, 1)
+        x = np.asarray(batch, np.float32).reshape(-1, *INPUT_SHAPE)
         probs = self._forward(x).numpy()
         if self.temperature == 1.0:
             return probs

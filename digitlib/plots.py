@@ -13,7 +13,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-DIGITS = list(range(10))
+from .contract import NUM_CLASSES, PIXEL_MAX, SIDE
+
+DIGITS = list(range(NUM_CLASSES))
 
 
 def _image_axes(ax, title: str | None = None) -> None:
@@ -47,7 +49,7 @@ def plot_digits(
     cols: int = 10,
 ) -> Figure:
     """A grid of 28x28 images, each captioned with its label."""
-    images = np.asarray(images).reshape(len(images), 28, 28)
+    images = np.asarray(images).reshape(len(images), SIDE, SIDE)
     cols = max(1, min(cols, len(images)))
     rows = int(np.ceil(len(images) / cols))
     fig, axes = _grid(rows, cols)
@@ -57,7 +59,7 @@ def plot_digits(
             _image_axes(ax, None if labels is None else str(labels[i]))
         else:
             ax.axis("off")
-    return _label_grid(fig, title, "image (28 pixels wide)", "image (28 pixels high)")
+    return _label_grid(fig, title, f"image ({SIDE} pixels wide)", f"image ({SIDE} pixels high)")
 
 
 def plot_image(image: np.ndarray, title: str, cmap: str = "gray_r") -> Figure:
@@ -75,8 +77,9 @@ def plot_class_balance(y_train: np.ndarray, y_test: np.ndarray) -> Figure:
     """How many examples of each digit the training and test sets hold."""
     fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
     width = 0.4
-    ax.bar(np.arange(10) - width / 2, np.bincount(y_train, minlength=10), width, label="train")
-    ax.bar(np.arange(10) + width / 2, np.bincount(y_test, minlength=10), width, label="test")
+    counts = [np.bincount(y, minlength=NUM_CLASSES) for y in (y_train, y_test)]
+    ax.bar(np.arange(NUM_CLASSES) - width / 2, counts[0], width, label="train")
+    ax.bar(np.arange(NUM_CLASSES) + width / 2, counts[1], width, label="test")
     ax.set_xticks(DIGITS)
     ax.set_title("Examples of each digit")
     ax.set_xlabel("digit")
@@ -90,7 +93,7 @@ def plot_pixel_histogram(images: np.ndarray) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
     ax.hist(np.asarray(images).ravel(), bins=64, log=True, color="tab:gray")
     ax.set_title("Pixel values over all images")
-    ax.set_xlabel("pixel value (0 = paper, 255 = ink)")
+    ax.set_xlabel(f"pixel value (0 = paper, {PIXEL_MAX:.0f} = ink)")
     ax.set_ylabel("number of pixels (log scale)")
     return fig
 
@@ -177,7 +180,7 @@ def plot_per_class_report(report: dict[str, np.ndarray]) -> Figure:
     fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
     width = 0.27
     for i, key in enumerate(("precision", "recall", "f1")):
-        ax.bar(np.arange(10) + (i - 1) * width, report[key], width, label=key)
+        ax.bar(np.arange(NUM_CLASSES) + (i - 1) * width, report[key], width, label=key)
     low = min(float(np.min([report[k] for k in ("precision", "recall", "f1")])), 0.98)
     ax.set_ylim(max(0.0, low - 0.01), 1.0)
     ax.set_xticks(DIGITS)

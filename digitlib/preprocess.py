@@ -20,6 +20,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
+from .contract import PIXEL_MAX, SIDE
+
 #: Larger images are shrunk to this longer side before looking for ink: a digit ends up 20
 #: pixels tall, so nothing is lost, and a 10000x10000 upload costs no more than a small one.
 MAX_SIDE = 512
@@ -31,7 +33,7 @@ MIN_CONTRAST = 0.15
 MIN_INK_FRACTION = 0.0005
 
 BOX = 20  # the longer side of the digit inside the frame
-FRAME = 28
+FRAME = SIDE
 
 
 class ImageError(ValueError):
@@ -46,7 +48,7 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     if images.ndim == 3:
         images = images[..., None]
     if images.dtype == np.uint8:
-        return images.astype(np.float32) / 255.0
+        return images.astype(np.float32) / PIXEL_MAX
     return images.astype(np.float32, copy=False)
 
 
@@ -125,7 +127,7 @@ def _pil_to_array(img: Image.Image) -> np.ndarray:
 def _as_unit_float(arr: np.ndarray) -> np.ndarray:
     """Any numeric array to float32 in [0, 1]."""
     if arr.dtype == np.uint8:
-        return arr.astype(np.float32) / 255.0
+        return arr.astype(np.float32) / PIXEL_MAX
     if arr.dtype == np.uint16:
         return arr.astype(np.float32) / 65535.0
     if arr.dtype == bool:
@@ -134,7 +136,7 @@ def _as_unit_float(arr: np.ndarray) -> np.ndarray:
         arr = np.nan_to_num(arr.astype(np.float32))
     top = float(arr.max()) if arr.size else 0.0
     if top > 1.0:
-        arr = arr / (255.0 if top <= 255.0 else top)
+        arr = arr / (PIXEL_MAX if top <= PIXEL_MAX else top)
     return np.clip(arr, 0.0, 1.0)
 
 

@@ -15,8 +15,9 @@ import keras
 import numpy as np
 
 from . import config
+from .contract import NUM_CLASSES
 from .data import train_val_split
-from .models import NUM_CLASSES, with_augmentation
+from .models import with_augmentation
 from .preprocess import to_model_input
 
 #: Epochs when none are given: the shipped model's 30 in full mode; quick mode shows the path.

@@ -129,9 +129,10 @@ def test_command_line_fits_and_writes_the_temperature(small_model, tmp_path, mon
 
 def test_the_shipped_model_is_calibrated_on_test_digits(recognizer):
     from digitlib import data
+    from digitlib.preprocess import to_model_input
 
     x, y = data.load_quick_sample()[1]  # 500 MNIST test digits: never seen by the fit
-    images = x.astype(np.float32) / 255
+    images = to_model_input(x)
     calibrated = recognizer.probabilities(images)
     raw = Recognizer(recognizer.model).probabilities(images)
     # Label smoothing made the network timid, so its temperature sharpens (T < 1).
