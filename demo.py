@@ -43,7 +43,13 @@ from PIL import Image  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from digitlib.inference import ModelLoadError, ModelNotFoundError, Recognizer  # noqa: E402
+from digitlib.calibration import UNSURE_BELOW  # noqa: E402
+from digitlib.inference import (  # noqa: E402
+    ModelLoadError,
+    ModelNotFoundError,
+    Prediction,
+    Recognizer,
+)
 from digitlib.preprocess import ImageError  # noqa: E402
 
 log = logging.getLogger("digits.demo")
@@ -94,6 +100,21 @@ def public(message: str) -> str:
     return " ".join(message.split())
 
 
+def verdict(p: Prediction) -> str:
+    """What to say about one digit: its reading, or that the model is not sure.
+
+    The model's probabilities are calibrated (chapter 5), so below ``UNSURE_BELOW`` it expects
+    to be wrong at least as often as right, and says so instead of guessing.
+    """
+    if p.confidence >= UNSURE_BELOW:
+        return f"I read a **{p.digit}** ({p.confidence:.0%} sure)."
+    (first, p1), (second, p2) = list(p.top(2).items())
+    return (
+        f"Not sure: perhaps a **{first}** ({p1:.0%}), perhaps a {second} ({p2:.0%}). "
+        "Try writing the digit larger and more clearly."
+    )
+
+
 def read_sketch(recognizer: Recognizer, payload):
     """Sketchpad handler: (top-3 label, what the model saw, message)."""
     try:
@@ -105,7 +126,7 @@ def read_sketch(recognizer: Recognizer, payload):
         return None, None, "Something went wrong reading the drawing; clear it and draw again."
     if p.digit is None:
         return None, None, NOTHING_DRAWN
-    return p.top(3), _picture(p.input_28x28), f"I read a **{p.digit}** ({p.confidence:.0%} sure)."
+    return p.top(3), _picture(p.input_28x28), verdict(p)
 
 
 def header_size(source: Path | str | bytes) -> str | None:
@@ -155,8 +176,13 @@ def read_upload(recognizer: Recognizer, path):
     strip = np.concatenate([d.input_28x28 for d in reading.digits], axis=1)
     first = reading.digits[0] if len(reading.digits) == 1 else None
     label = first.top(3) if first else {reading.text: 1.0}
-    plural = "digit" if len(reading.digits) == 1 else f"{len(reading.digits)} digits"
-    return label, _picture(strip), reading.text, f"I read **{reading.text}** ({plural})."
+    if first:
+        return label, _picture(strip), reading.text, verdict(first)
+    unsure = [str(i + 1) for i, d in enumerate(reading.digits) if d.confidence < UNSURE_BELOW]
+    message = f"I read **{reading.text}** ({len(reading.digits)} digits)."
+    if unsure:
+        message += f" Not sure of digit {', '.join(unsure)} (counting from the left)."
+    return label, _picture(strip), reading.text, message
 
 
 # ---------------------------------------------------------------------------------------------

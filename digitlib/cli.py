@@ -87,7 +87,8 @@ def _widths(text: str) -> tuple[int, int, int]:
     return widths
 
 
-def main(argv: list[str] | None = None) -> ModelCard:
+def make_parser() -> argparse.ArgumentParser:
+    """The command line's options (``python -m digitlib.cli --help`` prints them)."""
     parser = argparse.ArgumentParser(
         prog="python -m digitlib.cli", description=__doc__.split("\n")[0]
     )
@@ -137,6 +138,12 @@ def main(argv: list[str] | None = None) -> ModelCard:
     )
     parser.add_argument("--seed", type=int, default=config.SEED)
     parser.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> ModelCard:
+    """Train, test, save the weights and write the card; returns the card."""
+    parser = make_parser()
     args = parser.parse_args(argv)
     if args.widths is not None and args.model != "cnn":
         parser.error(f"--widths is an option of --model cnn, not of --model {args.model}")

@@ -71,6 +71,23 @@ class Evaluation:
         return wrong[np.argsort(-self.confidence[wrong], kind="stable")]
 
 
+def accuracy_interval(correct: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for an accuracy of ``correct`` in ``total`` (95% for z = 1.96).
+
+    Unlike the normal approximation p ± z·sqrt(p(1-p)/n), it never leaves [0, 1] and stays
+    honest near 100%, where a test set with a handful of errors puts a good model.
+    """
+    if total <= 0 or not 0 <= correct <= total:
+        raise ValueError(f"need 0 <= correct <= total and total > 0, got {correct} of {total}")
+    p = correct / total
+    shrink = 1 + z**2 / total
+    centre = (p + z**2 / (2 * total)) / shrink
+    half = z / shrink * np.sqrt(p * (1 - p) / total + z**2 / (4 * total**2))
+    low = 0.0 if correct == 0 else max(0.0, centre - half)  # exact ends, not rounding's
+    high = 1.0 if correct == total else min(1.0, centre + half)
+    return float(low), float(high)
+
+
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
     """Run ``model`` over a labelled set."""
     return Evaluation(y_true=np.asarray(labels), probabilities=predict_proba(model, images))

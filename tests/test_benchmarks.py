@@ -12,6 +12,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from digitlib import config, models
 
 BENCHMARKS = config.PROJECT_DIR / "benchmarks"
@@ -97,6 +99,23 @@ def test_augmentation_timing_times_every_variant(tmp_path):
     times = json.loads(out.strip().splitlines()[-1])
     assert set(times) == {"keras128", "none128", "tfdata128", "keras256", "tfdata256"}
     assert all(len(t) == 1 and t[0] > 0 for t in times.values())
+
+
+@pytest.mark.browser
+def test_sketchpad_benchmark_reports_agreement_and_page_timings(tmp_path):
+    from digitlib.export import supported
+
+    if not supported():
+        pytest.skip("Keras < 3.8 cannot export the model to ONNX")
+    out = run("sketchpad_benchmark.py", "--quick", cwd=tmp_path)
+    rows = table_rows(out)
+    same, diff = rows["500"][:2]  # the quick sample's 500 test images
+    assert same == "100.00%" and float(diff) <= 1e-4
+    key = next(k for k in rows if k.startswith("navigation to ready"))
+    ready, worst = (float(c) for c in rows[key])
+    assert 0 < ready <= worst
+    key = next(k for k in rows if k.startswith("one prediction"))
+    assert 0 < float(rows[key][0])
 
 
 def test_load_test_runs_demo_and_answers_every_request(tmp_path):

@@ -274,16 +274,6 @@ def test_train_val_split_is_stratified_seeded_and_disjoint():
         data.train_val_split(x, y, 1.5)
 
 
-def test_make_dataset_batches_scaled_images():
-    (x, y), _ = data.load_quick_sample()
-    ds = data.make_dataset(x[:300], y[:300], batch_size=128, shuffle=True)
-    batches = list(ds.as_numpy_iterator())
-    assert [len(b[1]) for b in batches] == [128, 128, 44]
-    images = batches[0][0]
-    assert images.shape == (128, 28, 28, 1) and images.dtype == np.float32
-    assert 0.0 <= images.min() and images.max() <= 1.0
-
-
 def gzip_bomb(megabytes: int) -> bytes:
     """A small gzip file that decompresses to ``megabytes`` MB of zeros, made chunk by chunk."""
     out = io.BytesIO()

@@ -344,3 +344,44 @@ def test_gradio_server_name_and_port_are_honoured_and_flags_win(monkeypatch):
     assert address(["--host", "127.0.0.1", "--port", "9001"]) == ("127.0.0.1", 9001)
     monkeypatch.setenv("GRADIO_SERVER_PORT", "eighty")
     assert demo.main([]) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Not sure instead of a guess
+
+
+def prediction(probs: dict[int, float]):
+    from digitlib.inference import Prediction
+
+    p = np.zeros(10, np.float32)
+    for digit, value in probs.items():
+        p[digit] = value
+    return Prediction(int(np.argmax(p)), p, np.zeros((28, 28), np.float32))
+
+
+def test_verdict_names_the_digit_only_when_the_model_is_sure_enough():
+    from digitlib.calibration import UNSURE_BELOW
+
+    assert demo.verdict(prediction({3: 0.97, 5: 0.03})) == "I read a **3** (97% sure)."
+    assert "I read a **3**" in demo.verdict(prediction({3: UNSURE_BELOW, 5: 1 - UNSURE_BELOW}))
+    unsure = demo.verdict(prediction({3: 0.45, 5: 0.35, 8: 0.2}))
+    assert unsure.startswith("Not sure") and "**3** (45%)" in unsure and "5 (35%)" in unsure
+    assert "I read" not in unsure
+
+
+def test_a_model_with_no_idea_says_not_sure(digits):
+    import keras
+
+    from digitlib.inference import Recognizer
+
+    # Zero weights: every digit gets 0.1, whatever is drawn.
+    flat = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros"),
+        ]
+    )
+    x, _ = digits
+    *_, message = demo.read_sketch(Recognizer(flat), sketch_payload(place_digit(x[3], 180, 50, 50)))
+    assert message.startswith("Not sure")
