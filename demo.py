@@ -130,7 +130,7 @@ def read_sketch(recognizer: Recognizer, payload):
 
 
 def header_size(source: Path | str | bytes) -> str | None:
-    """``"W x H pixels"`` from an image's header, nothing decoded; None for a non-image.
+    """``"WxH pixels"`` from an image's header, nothing decoded; None for a non-image.
 
     Sizes so large that PIL refuses to open them at all come back as ``"over N pixels"``.
     """

@@ -58,7 +58,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def running_demo(temp_dir: Path, *args: str, timeout: float = 240) -> Iterator[tuple[str, int]]:
+def running_demo(
+    temp_dir: Path, *args: str, timeout: float = 240, app: Path = ROOT / "demo.py"
+) -> Iterator[tuple[str, int]]:
     """``demo.py`` on a free local port, its temporary files in ``temp_dir``; yields (url, pid).
 
     Stopped with SIGINT, as Ctrl-C would, so it cleans up as it does for a person.
@@ -67,7 +69,7 @@ def running_demo(temp_dir: Path, *args: str, timeout: float = 240) -> Iterator[t
     env = {**os.environ, "GRADIO_TEMP_DIR": str(temp_dir), "GRADIO_ANALYTICS_ENABLED": "False"}
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "demo.py"), "--port", str(port), *args],
+        [sys.executable, str(app), "--port", str(port), *args],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -222,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10, help="requests per client")
     parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
     parser.add_argument(
+        "--app",
+        type=Path,
+        default=ROOT / "demo.py",
+        help="the app to serve, e.g. an older demo.py to compare (default: this one)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         default=None,
@@ -235,11 +243,14 @@ def main(argv: list[str] | None = None) -> int:
 
     digits = data.load_quick_sample()[1][0]
     extra = ["--model", str(args.model)] if args.model else []
-    with tempfile.TemporaryDirectory() as temp, running_demo(Path(temp), *extra) as (url, pid):
+    with (
+        tempfile.TemporaryDirectory() as temp,
+        running_demo(Path(temp), *extra, app=args.app) as (url, pid),
+    ):
         with httpx.Client(base_url=url, timeout=120) as warm:
             read_sketch(warm, sketch_pngs(digits[0]), fn_index(url), "warm-up")
         before = memory_mb(pid)
-        cpu = cpu_seconds(pid)
+        cpu, own_cpu = cpu_seconds(pid), cpu_seconds(os.getpid())
         spy = None
         if args.profile:
             spy = subprocess.Popen(
@@ -265,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_load(url, args.clients, args.requests, digits)
         after = memory_mb(pid)
         cpu = cpu_seconds(pid) - cpu
+        own_cpu = cpu_seconds(os.getpid()) - own_cpu
         if spy:
             spy.send_signal(2)
             spy.wait(60)
@@ -272,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     total = args.clients * args.requests
     load = os.getloadavg()[0]
     print(f"demo.py; {os.cpu_count()} CPUs, load average {load:.1f}; clients on the same machine")
+    print(f"the clients used {1000 * own_cpu / total:.0f} ms of CPU a request")
     print()
     print(
         "| clients x requests | errors | req/s | p50 s | p95 s | server CPU ms/request | "

@@ -163,7 +163,7 @@ def test_load_20_clients_10_requests_each(demo_url, digits, tmp_path):
 
     with ThreadPoolExecutor(20) as pool:
         list(pool.map(client_run, range(20)))
-    assert errors == []
+    assert not errors, f"{len(errors)} of 200 failed: {sorted(set(errors))[:3]}"
     assert len(latencies) == 200
     p95 = statistics.quantiles(latencies, n=20)[-1]
     print(
