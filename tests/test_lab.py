@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from .conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
