@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from . import config
-from .preprocess import Box, ink_map, ink_to_mnist
+from .preprocess import Box, ink_map, ink_to_mnist, to_mnist
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -91,11 +91,8 @@ class Recognizer:
         return self._forward(x).numpy()
 
     def predict(self, image: Any) -> Prediction:
-        """Read one digit from any image ``ink_map`` accepts."""
-        return self._predict_ink(ink_map(image))
-
-    def _predict_ink(self, ink: np.ndarray) -> Prediction:
-        x = ink_to_mnist(ink)
+        """Read one digit from any image ``ink_map`` accepts (MNIST-form input as it is)."""
+        x = to_mnist(image)
         if x is None:
             return _empty()
         probs = self.probabilities(x[None])[0]

@@ -57,8 +57,23 @@ def build_keras_example() -> keras.Model:
     )
 
 
-def augmentation(seed: int = config.SEED) -> keras.Sequential:
-    """Small random rotations, shifts and zooms; active only while training."""
+#: What ``build_cnn(augment=...)`` accepts: True is "geometric".
+AUGMENTATIONS = ("geometric", "robust")
+
+
+def augmentation(seed: int = config.SEED, kind: str = "geometric") -> keras.Sequential:
+    """Random changes to the training images; active only while training.
+
+    ``geometric``: small random rotations, shifts and zooms. ``robust``: wider geometry (shear
+    and perspective too) and the disturbances of ``digitlib.transforms`` (noise, specks, blur,
+    stroke width, contrast, paper lines, shadows), see ``digitlib.augmentation``.
+    """
+    if kind == "robust":
+        from .augmentation import RandomDisturbance
+
+        return keras.Sequential([RandomDisturbance(seed=seed, name="disturb")], name="augment")
+    if kind != "geometric":
+        raise ValueError(f"unknown augmentation {kind!r}; choose one of {AUGMENTATIONS}")
     return keras.Sequential(
         [
             layers.RandomRotation(10 / 360, fill_mode="constant", seed=seed),
@@ -84,7 +99,7 @@ CNN_WIDTHS = (32, 64, 128)
 
 def build_cnn(
     widths: tuple[int, int, int] = CNN_WIDTHS,
-    augment: bool = True,
+    augment: bool | str = True,
     seed: int = config.SEED,
 ) -> keras.Model:
     """The book's best single model: a small batch-norm CNN that learns from augmented digits.
@@ -92,11 +107,15 @@ def build_cnn(
     One 5x5 convolution at full resolution (28 -> 24) and pooling, two 3x3 convolutions at
     12x12 and pooling, one 3x3 convolution at 6x6 (-> 4x4), then dropout and a softmax. Most
     of the computation is at 12x12, where it is cheap; see ``benchmarks/RESULTS.md`` for what
-    was tried.
+    was tried. ``augment`` is True or "geometric", "robust" (see ``augmentation``) or False.
     """
     w1, w2, w3 = widths
     inputs = keras.Input(INPUT_SHAPE, name="image")
-    x = augmentation(seed)(inputs) if augment else inputs
+    if augment:
+        kind = "geometric" if augment is True else augment
+        x = augmentation(seed, kind)(inputs)
+    else:
+        x = inputs
     x = _conv_bn(x, w1, 5, "conv1", padding="valid")  # 24x24
     x = layers.MaxPooling2D(2, name="pool1")(x)  # 12x12
     x = _conv_bn(x, w2, 3, "conv2")

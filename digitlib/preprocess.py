@@ -301,10 +301,44 @@ def center_in_frame(digit: np.ndarray, frame: int = FRAME) -> np.ndarray:
 def to_mnist(image: Any) -> np.ndarray | None:
     """Bring any image to MNIST form: float32 (28, 28) in [0, 1], white ink on black.
 
-    Returns None when there is no ink to read (an empty sketchpad, a blank page).
+    An image already in MNIST form (``mnist_form``) is only scaled to [0, 1]: cropping and
+    resampling it again would lose detail. Returns None when there is no ink to read (an empty
+    sketchpad, a blank page).
     """
-    ink = ink_map(image)
-    return ink_to_mnist(ink)
+    ready = mnist_form(image)
+    if ready is not None:
+        return ready if has_ink(ready) else None
+    return ink_to_mnist(ink_map(image))
+
+
+#: How far (pixels) the centre of mass of an MNIST-form digit may be from the frame's middle
+#: (MNIST's own are all within 1), and the range of its ink's longer side (MNIST's: 19-20).
+MNIST_FORM_CENTRE = 1.5
+MNIST_FORM_SIDE = (17, 22)
+
+
+def mnist_form(image: Any) -> np.ndarray | None:
+    """``image`` as float32 (28, 28) in [0, 1] if it is already in MNIST form, else None.
+
+    MNIST form: a 28x28 grey array (or PIL image), light ink on a dark border, the ink's longer
+    side about 20 pixels and its centre of mass within 1.5 pixels of the middle.
+    """
+    if isinstance(image, Image.Image) and image.size == (FRAME, FRAME) and image.mode in "LF":
+        image = np.asarray(image)
+    if not isinstance(image, np.ndarray) or image.dtype.kind not in "uifb":
+        return None
+    arr = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+    if arr.shape != (FRAME, FRAME):
+        return None
+    x = _as_unit_float(arr)
+    ring = np.concatenate([x[:2].ravel(), x[-2:].ravel(), x[:, :2].ravel(), x[:, -2:].ravel()])
+    if x.max() <= 0 or ring.mean() > 0.08:
+        return x if x.max() <= 0 else None  # empty, or dark ink on light paper
+    box = ink_box(x, level=0.05 * float(x.max()))
+    cy, cx = center_of_mass(x)
+    low, high = MNIST_FORM_SIDE
+    centred = max(abs(cy - 13.5), abs(cx - 13.5)) <= MNIST_FORM_CENTRE
+    return x if centred and low <= max(box.height, box.width) <= high else None
 
 
 def ink_to_mnist(ink: np.ndarray) -> np.ndarray | None:

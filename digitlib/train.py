@@ -141,18 +141,26 @@ def main(argv: list[str] | None = None) -> dict:
         + ",".join(map(str, models.CNN_WIDTHS))
         + ")",
     )
+    parser.add_argument(
+        "--augment",
+        choices=models.AUGMENTATIONS,
+        default=None,
+        help="the cnn's training-time augmentation (default geometric: rotations, shifts, "
+        "zooms; robust adds noise, specks, blur, strokes, contrast, paper lines, shadows)",
+    )
     parser.add_argument("--seed", type=int, default=config.SEED)
     parser.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2))
     args = parser.parse_args(argv)
-    if args.widths is not None and args.model != "cnn":
-        parser.error(f"--widths is an option of --model cnn, not of --model {args.model}")
+    for option in ("widths", "augment"):
+        if getattr(args, option) is not None and args.model != "cnn":
+            parser.error(f"--{option} is an option of --model cnn, not of --model {args.model}")
 
     quick = config.is_quick(args.quick or None)
     out = args.out or config.output_dir("models", quick) / f"digit_{args.model}.keras"
     out.parent.mkdir(parents=True, exist_ok=True)
 
     # Only what was given goes to the builder, so the other models never see --widths.
-    options = {} if args.widths is None else {"widths": args.widths}
+    options = {k: v for k, v in (("widths", args.widths), ("augment", args.augment)) if v}
     (x_train, y_train), (x_test, y_test) = data.load_mnist(quick=quick)
     result = train(
         models.build(args.model, seed=args.seed, **options),
