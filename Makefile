@@ -5,7 +5,13 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: install test lint demo book book-quick train benchmarks clean
+# Colab's Python and the oldest one pyproject allows: pyenv's if it has them, else from PATH.
+PY_COLAB  ?= $(or $(wildcard $(shell pyenv prefix 3.13 2>/dev/null)/bin/python3.13),python3.13)
+PY_OLDEST ?= $(or $(wildcard $(shell pyenv prefix 3.10 2>/dev/null)/bin/python3.10),python3.10)
+UV        := $(VENV)/bin/uv
+
+.PHONY: install test lint demo book book-quick train benchmarks clean \
+        colab-env oldest-env test-colab test-oldest
 
 install: $(VENV)/.installed
 
@@ -14,6 +20,40 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
+
+# Colab as Google publishes it (tests/colab/pip-freeze.txt): its Python, its exact versions of
+# what the chapters import, and no digitlib (each chapter's set-up cell installs it).
+COLAB_PACKAGES := tensorflow keras numpy scipy pillow matplotlib seaborn scikit-learn tqdm \
+                  gradio h5py ipython ipykernel
+
+colab-env: .venv-colab/.installed
+
+.venv-colab/.installed: tests/colab/pip-freeze.txt | install
+	$(UV) venv -q --allow-existing -p $(PY_COLAB) .venv-colab
+	grep -E '^[A-Za-z0-9_.-]+==' tests/colab/pip-freeze.txt > .venv-colab/constraints.txt
+	$(UV) pip install -q -p .venv-colab/bin/python \
+	    -c .venv-colab/constraints.txt $(COLAB_PACKAGES) pip
+	touch $@
+
+# The lowest versions of the direct dependencies that pyproject.toml allows, on the oldest Python.
+oldest-env: .venv-oldest/.installed
+
+.venv-oldest/.installed: pyproject.toml | install
+	$(UV) venv -q --allow-existing -p $(PY_OLDEST) .venv-oldest
+	$(UV) pip compile -q pyproject.toml --extra dev --resolution lowest-direct \
+	    --python $(PY_OLDEST) -o .venv-oldest/requirements.txt
+	$(UV) pip install -q -p .venv-oldest/bin/python -r .venv-oldest/requirements.txt
+	$(UV) pip install -q -p .venv-oldest/bin/python --no-deps -e .
+	touch $@
+
+# Every chapter as Colab runs it (clone, %pip install, quick mode) in Colab's environment.
+test-colab: colab-env
+	DIGITLIB_QUICK=1 $(PY) -m pytest tests/test_portability.py -k colab
+
+# The quick suite and the quick notebooks under the oldest versions pyproject.toml allows.
+test-oldest: oldest-env
+	DIGITLIB_QUICK=1 DIGITLIB_HEADLESS=1 .venv-oldest/bin/python -m pytest \
+	    --nbval-lax --nbval-current-env tests notebooks -k "not colab"
 
 lint: install
 	$(PY) -m ruff check .
@@ -38,11 +78,11 @@ book-quick: install
 	DIGITLIB_QUICK=1 $(BOOK) --path-output book/quick      # -> book/quick/_build/html
 
 train: install
-	$(PY) -m digitlib.train --model cnn --epochs 30 --average-last 5 --widths 32,64,128 --out models/digit_cnn.keras
+	$(PY) -m digitlib.cli --model cnn --epochs 30 --average-last 5 --widths 32,64,128 --augment --out models/digit_cnn.weights.h5
 
 benchmarks: install
 	$(PY) benchmarks/train_benchmark.py
 	$(PY) benchmarks/inference_benchmark.py
 
 clean:
-	rm -rf book/_build book/quick .pytest_cache .ruff_cache
+	rm -rf book/_build book/quick .pytest_cache .ruff_cache .venv-colab .venv-oldest

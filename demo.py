@@ -1,7 +1,7 @@
 """Draw a digit, and watch the network read it: the digits sketchpad demo (Gradio).
 
     python demo.py                      # http://127.0.0.1:7860
-    python demo.py --host 0.0.0.0 --port 8080 --model path/to/model.keras
+    python demo.py --host 0.0.0.0 --port 8080 --model path/to/model.weights.h5
 
 Runs with no internet: analytics are off and the page uses the system's fonts.
 """
@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 
-from digitlib.inference import ModelNotFoundError, Recognizer  # noqa: E402
+from digitlib.inference import ModelLoadError, ModelNotFoundError, Recognizer  # noqa: E402
 from digitlib.preprocess import ImageError  # noqa: E402
 
 log = logging.getLogger("digits.demo")
@@ -147,12 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         "--model",
         type=Path,
         default=None,
-        help="a .keras file (default: the shipped models/digit_cnn.keras)",
+        help="a .weights.h5 file with its .json card beside it (default: the shipped "
+        "models/digit_cnn.weights.h5)",
     )
     args = parser.parse_args(argv)
     try:
         recognizer = Recognizer.load(args.model)
-    except ModelNotFoundError as exc:
+    except (ModelNotFoundError, ModelLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     build_demo(recognizer).launch(

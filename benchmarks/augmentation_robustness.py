@@ -3,7 +3,7 @@
     DIGITLIB_DATA_DIR=../shared/data/mnist python benchmarks/augmentation_robustness.py \
         --train-size 12000 --epochs 4 --seeds 42
 
-For each seed, trains ``build_cnn`` once per augmentation in ``digitlib.models.AUGMENTATIONS``
+For each seed, trains ``build_cnn`` once per kind in ``digitlib.models.AUGMENTATIONS``
 (the same split, schedule and initial weights for each), then scores every run on the validation
 split, clean and disturbed by every kind in ``digitlib.transforms.CORRUPTIONS``. Prints one
 Markdown row per run: clean validation accuracy, the corruption mean, the lowest kind, and the
@@ -42,10 +42,18 @@ def main() -> None:
         sets = corrupted_sets(x_val, seed=seed)
         for augment in args.augment:
             print(f"seed {seed}: training with {augment} augmentation...", flush=True)
-            model = models.build("cnn", seed=seed, augment=augment)
             # The split is made above, so train() holds out nothing: no epoch is chosen on the
             # validation images that score the recipes.
-            result = train(model, x_tr, y_tr, epochs=epochs, val_fraction=0, seed=seed, verbose=2)
+            result = train(
+                models.build("cnn", seed=seed),
+                x_tr,
+                y_tr,
+                epochs=epochs,
+                val_fraction=0,
+                augment=augment,
+                seed=seed,
+                verbose=2,
+            )
             scores = corruption_scores(result.model, sets, y_val)
             rows.append((seed, augment, result.seconds, scores))
 

@@ -14,7 +14,8 @@ does), and prints two Markdown tables for benchmarks/RESULTS.md:
    paper (black or blue ballpoint, uneven light, JPEG), at random size and place.
 
 ``--split validation`` scores on the held-out 10% of the training set instead of the test set
-(how a training recipe is chosen); ``--extra NAME=PATH`` adds a saved model's column; ``--quick``
+(how a training recipe is chosen); ``--extra NAME=PATH`` adds the column of a saved model
+(its .weights.h5 and card); ``--quick``
 runs everything on the quick sample with one epoch of training, as a smoke test.
 """
 
@@ -25,8 +26,6 @@ import os
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import keras  # noqa: E402
 
 from digitlib import Recognizer, config, data, models, transforms  # noqa: E402
 from digitlib.robustness import corrupted_sets, corruption_scores, pipeline_scores  # noqa: E402
@@ -61,7 +60,7 @@ def main() -> None:
     shipped = Recognizer.load()
     columns = {"shipped": shipped.model}
     for name, path in args.extra:
-        columns[name] = keras.models.load_model(path)
+        columns[name] = Recognizer.load(path).model
     for name in [] if args.skip_training else list(EPOCHS):
         epochs = 1 if quick else EPOCHS[name]
         print(f"training {name} for {epochs} epochs...", flush=True)

@@ -42,8 +42,8 @@ def cache_dir() -> Path:
 
 
 def shipped_model_path() -> Path:
-    """The trained model that ships with the repository."""
-    return PROJECT_DIR / "models" / "digit_cnn.keras"
+    """The weights of the trained model that ships with the repository (its card is beside them)."""
+    return PROJECT_DIR / "models" / "digit_cnn.weights.h5"
 
 
 def output_dir(name: str = "models", quick: bool | None = None) -> Path:
@@ -58,6 +58,19 @@ def output_dir(name: str = "models", quick: bool | None = None) -> Path:
         path = PROJECT_DIR / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def setup_notebook(seed: int = SEED) -> bool:
+    """What every chapter's set-up cell does: quiet TensorFlow, seed everything, say the mode.
+
+    Returns True in quick mode. Called before TensorFlow is imported, so its start-up chatter
+    (C++ log lines) is off for the whole session.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    set_seed(seed)
+    quick = is_quick()
+    print("quick mode (small sample)" if quick else "full mode (all of MNIST)")
+    return quick
 
 
 def set_seed(seed: int = SEED) -> None:

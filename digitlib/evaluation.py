@@ -95,12 +95,7 @@ def first_conv_filters(model: keras.Model) -> np.ndarray:
 
 
 def _inference_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    # Augmentation is a no-op at inference, and nested Sequentials cannot be tapped directly.
-    return [
-        layer
-        for layer in model.layers
-        if layer.name != "augment" and not isinstance(layer, keras.layers.InputLayer)
-    ]
+    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
 
 
 def feature_maps(model: keras.Model, image: np.ndarray) -> list[tuple[str, np.ndarray]]:

@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from . import config
+from . import saving
 from .preprocess import Box, ink_map, ink_to_mnist, to_mnist
+from .saving import ModelLoadError, ModelNotFoundError
 
-
-class ModelNotFoundError(FileNotFoundError):
-    """No trained model where one was expected; the message says how to make one."""
+__all__ = ["ModelLoadError", "ModelNotFoundError", "NumberReading", "Prediction", "Recognizer"]
 
 
 @dataclass
@@ -74,16 +73,11 @@ class Recognizer:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Recognizer:
-        """Load a saved model (default: the shipped ``models/digit_cnn.keras``)."""
-        import keras
+        """Load a saved model (default: the shipped ``models/digit_cnn.weights.h5``).
 
-        path = Path(path) if path is not None else config.shipped_model_path()
-        if not path.is_file():
-            raise ModelNotFoundError(
-                f"No trained model at {path}. Train one with `make train` (the command is in "
-                "models/README.md), or pass the path of a .keras file you have."
-            )
-        return cls(keras.models.load_model(path, safe_mode=True))
+        Raises ``ModelNotFoundError`` or ``ModelLoadError`` with a one-line message.
+        """
+        return cls(saving.load(path))
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for MNIST-form images (N, 28, 28) in [0, 1]."""

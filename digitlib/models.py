@@ -2,8 +2,9 @@
 
 Every model takes float32 images of shape (N, 28, 28, 1) scaled to [0, 1]
 (``digitlib.preprocess.to_model_input``) and returns softmax probabilities over the ten digits.
-Only standard Keras layers are used, so ``keras.models.load_model(path, safe_mode=True)`` loads
-every saved model.
+Only standard Keras layers are used. The networks hold no training-only layers: augmentation is
+added around them while training (``digitlib.training``), so a trained network saves, loads and
+exports as it is (``digitlib.saving``).
 """
 
 from __future__ import annotations
@@ -57,16 +58,16 @@ def build_keras_example() -> keras.Model:
     )
 
 
-#: What ``build_cnn(augment=...)`` accepts: True is "geometric".
+#: The kinds of ``augmentation``: ``train(augment=True)`` is "geometric".
 AUGMENTATIONS = ("geometric", "robust")
 
 
 def augmentation(seed: int = config.SEED, kind: str = "geometric") -> keras.Sequential:
-    """Random changes to the training images; active only while training.
+    """Random changes to the digits, put in front of a network while it trains.
 
     ``geometric``: small random rotations, shifts and zooms. ``robust``: wider geometry (shear
     and perspective too) and the disturbances of ``digitlib.transforms`` (noise, specks, blur,
-    stroke width, contrast, paper lines, shadows), see ``digitlib.augmentation``.
+    stroke width, contrast, paper lines, shadows); see ``digitlib.augmentation``.
     """
     if kind == "robust":
         from .augmentation import RandomDisturbance
@@ -84,6 +85,16 @@ def augmentation(seed: int = config.SEED, kind: str = "geometric") -> keras.Sequ
     )
 
 
+def with_augmentation(
+    model: keras.Model, seed: int = config.SEED, kind: str = "geometric"
+) -> keras.Model:
+    """``model`` behind ``augmentation(seed, kind)``: what trains; ``model`` itself is kept."""
+    return keras.Sequential(
+        [keras.Input(model.input_shape[1:]), augmentation(seed, kind), model],
+        name=f"{model.name}_aug",
+    )
+
+
 def _conv_bn(x, filters: int, kernel: int, name: str, strides: int = 1, padding: str = "same"):
     # No bias: batch norm's shift does its job.
     x = layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False, name=name)(
@@ -97,26 +108,17 @@ def _conv_bn(x, filters: int, kernel: int, name: str, strides: int = 1, padding:
 CNN_WIDTHS = (32, 64, 128)
 
 
-def build_cnn(
-    widths: tuple[int, int, int] = CNN_WIDTHS,
-    augment: bool | str = True,
-    seed: int = config.SEED,
-) -> keras.Model:
-    """The book's best single model: a small batch-norm CNN that learns from augmented digits.
+def build_cnn(widths: tuple[int, int, int] = CNN_WIDTHS, seed: int = config.SEED) -> keras.Model:
+    """The book's best single model: a small batch-norm CNN (trained on augmented digits).
 
     One 5x5 convolution at full resolution (28 -> 24) and pooling, two 3x3 convolutions at
     12x12 and pooling, one 3x3 convolution at 6x6 (-> 4x4), then dropout and a softmax. Most
     of the computation is at 12x12, where it is cheap; see ``benchmarks/RESULTS.md`` for what
-    was tried. ``augment`` is True or "geometric", "robust" (see ``augmentation``) or False.
+    was tried.
     """
-    w1, w2, w3 = widths
+    w1, w2, w3 = (int(w) for w in widths)  # a card read from JSON holds a list
     inputs = keras.Input(INPUT_SHAPE, name="image")
-    if augment:
-        kind = "geometric" if augment is True else augment
-        x = augmentation(seed, kind)(inputs)
-    else:
-        x = inputs
-    x = _conv_bn(x, w1, 5, "conv1", padding="valid")  # 24x24
+    x = _conv_bn(inputs, w1, 5, "conv1", padding="valid")  # 24x24
     x = layers.MaxPooling2D(2, name="pool1")(x)  # 12x12
     x = _conv_bn(x, w2, 3, "conv2")
     x = _conv_bn(x, w2, 3, "conv3")

@@ -6,13 +6,13 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import keras
 import numpy as np
 
 from . import config
 from .data import make_dataset, train_val_split
+from .models import with_augmentation
 
 #: Epochs when none are given: full mode trains for real (the shipped model's 30), quick mode
 #: only shows the path works.
@@ -106,7 +106,7 @@ def train(
     label_smoothing: float = 0.1,
     patience: int = 5,
     average_last: int = 0,
-    checkpoint: Path | str | None = None,
+    augment: bool = False,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     seed: int = config.SEED,
     quick: bool | None = None,
@@ -118,17 +118,20 @@ def train(
     learning rate follows a one-cycle schedule; the targets are smoothed (0.91 for the true digit,
     0.01 for the others with ``label_smoothing=0.1``), which keeps the network from pushing its
     probabilities to extremes. Training stops early when the validation loss has not improved
-    for ``patience`` epochs, and the best weights on validation loss are kept (and written to
-    ``checkpoint`` if given); both judge only the second half of the schedule, where the
-    learning rate falls. Validation loss, not accuracy, decides: on 6,000 images accuracy
-    moves in steps of a few images and would pick epochs by chance. ``verbose`` is Keras's: 1 a
-    progress bar, 2 a line per epoch, 0 silent; ``callbacks`` are more Keras callbacks to run.
+    for ``patience`` epochs, and the best weights on validation loss are kept; both judge only
+    the second half of the schedule, where the learning rate falls. Validation loss, not
+    accuracy, decides: on 6,000 images accuracy moves in steps of a few images and would pick
+    epochs by chance. ``verbose`` is Keras's: 1 a progress bar, 2 a line per epoch, 0 silent;
+    ``callbacks`` are more Keras callbacks to run.
 
     ``average_last=k`` averages the weights the last ``k`` epochs of the schedule end with (the
     batch-norm statistics too), a cheap ensemble of points the low learning rate of the cosine's
     tail visits (a run shorter than ``k + 1`` epochs averages all but its first). With a
     validation split the average is kept only if its validation loss beats the best single
     epoch's; ``averaged_epochs`` says whether it was.
+
+    ``augment=True`` puts ``models.augmentation`` in front of the network while it trains; the
+    model returned is the network alone, with no training-only layers, ready to save.
 
     ``val_fraction=0`` is the last step once every choice has been made on validation: train on
     all the training images for the chosen number of epochs, with nothing held out, and keep the
@@ -145,10 +148,11 @@ def train(
         (x_tr, y_tr), (x_val, y_val) = (x_train, y_train), (x_train[:0], y_train[:0])
     train_ds = _one_hot(make_dataset(x_tr, y_tr, batch_size, shuffle=True, seed=seed))
     val_ds = _one_hot(make_dataset(x_val, y_val, batch_size=512)) if holdout else None
-    monitor = "val_loss" if holdout else "loss"
 
+    # The network itself is returned; augmentation is only a wrapper that trains it.
+    trained = with_augmentation(model, seed) if augment else model
     steps = math.ceil(len(x_tr) / batch_size) * epochs
-    model.compile(
+    trained.compile(
         optimizer=keras.optimizers.Adam(one_cycle(steps, peak_lr)),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
         metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
@@ -172,15 +176,8 @@ def train(
                 start_from_epoch=first_judged,
             )
         )
-    if checkpoint is not None:
-        Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
-        run_callbacks.append(
-            keras.callbacks.ModelCheckpoint(
-                str(checkpoint), monitor=monitor, save_best_only=holdout
-            )
-        )
     start = time.perf_counter()
-    fit = model.fit(
+    fit = trained.fit(
         train_ds,
         validation_data=val_ds,
         epochs=epochs,
@@ -196,18 +193,16 @@ def train(
     val_accuracy = history["val_accuracy"][best] if holdout else None
     averaged_epochs = None
     if averager is not None and len(averager.epochs) > 1:
-        kept = model.get_weights()  # the best epoch's, restored by early stopping
-        model.set_weights(averager.average())
+        kept = trained.get_weights()  # the best epoch's, restored by early stopping
+        trained.set_weights(averager.average())
         averaged_epochs = (averager.epochs[0], averager.epochs[-1])
         if holdout:
-            loss, accuracy = model.evaluate(val_ds, verbose=0)
+            loss, accuracy = trained.evaluate(val_ds, verbose=0)
             if loss < history["val_loss"][best]:
                 val_accuracy = float(accuracy)
             else:
-                model.set_weights(kept)
+                trained.set_weights(kept)
                 averaged_epochs = None
-    if checkpoint is not None:  # what is returned, even if an epoch before first_judged did better
-        model.save(checkpoint)
     seconds = time.perf_counter() - start
     return TrainResult(
         model=model,

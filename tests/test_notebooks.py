@@ -59,9 +59,9 @@ def test_every_chapter_starts_and_ends_the_same_way(path):
     )
     assert colab in first, "the Colab badge points at this notebook"
     setup = source(cells[1])
-    assert cells[1]["cell_type"] == "code" and "google.colab" in setup
-    assert f"git clone -q --depth 1 {config.REPOSITORY_URL}" in setup
-    assert "config.set_seed()" in setup
+    assert cells[1]["cell_type"] == "code" and setup == source(load(NOTEBOOKS[0])["cells"][1])
+    assert f'os.environ.get("DIGITLIB_REPO", "{config.REPOSITORY_URL}")' in setup
+    assert "config.setup_notebook()" in setup and len(setup.splitlines()) <= 15
     text = "\n".join(source(c) for c in cells if c["cell_type"] == "markdown")
     assert "## Summary" in text and "## Exercises" in text
     assert "<summary>Solution</summary>" in text or any(
