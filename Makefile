@@ -83,6 +83,7 @@ train: install
 benchmarks: install
 	$(PY) benchmarks/train_benchmark.py
 	$(PY) benchmarks/inference_benchmark.py
+	$(PY) benchmarks/robustness_benchmark.py
 
 clean:
 	rm -rf book/_build book/quick .pytest_cache .ruff_cache .venv-colab .venv-oldest

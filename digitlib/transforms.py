@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-Images = np.ndarray
+Images = np.ndarray  # uint8 (N, 28, 28), white ink on black
 
 
 def _each(images: np.ndarray, fn, *per_image) -> np.ndarray:
