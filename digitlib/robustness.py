@@ -56,7 +56,7 @@ def read_all(recognizer, pictures) -> np.ndarray:
 
 #: The pipeline's test suites: name -> how to make its pictures from MNIST digits and a seed.
 SUITES: dict[str, Callable[[np.ndarray, int], list]] = {
-    "sketchpad drawings": lambda x, seed: transforms.sketch_suite(x, seed),
+    "sketchpad drawings": lambda x, seed: transforms.sketchpad_suite(x, seed),
     "photos, plain paper": lambda x, seed: transforms.photo_suite(x, "plain", seed),
     "photos, ruled paper": lambda x, seed: transforms.photo_suite(x, "ruled", seed),
     "photos, squared paper": lambda x, seed: transforms.photo_suite(x, "squared", seed),

@@ -10,7 +10,7 @@ result for the same seed. Parameters that vary per image (an angle, a shift) may
 for every image or one per image.
 
 ``corrupt(images, kind, severity, seed)`` applies a kind from ``CORRUPTIONS`` at severity 1, 2
-or 3; ``photo_suite`` and ``sketch_suite`` render digits as photos and sketchpad drawings at
+or 3; ``photo_suite`` and ``sketchpad_suite`` render digits as photos and sketchpad drawings at
 random size and place, to test the whole ``Recognizer`` pipeline.
 """
 
@@ -440,7 +440,7 @@ def photo_suite(images: Images, paper: str = "plain", seed: int = 0) -> list[np.
     return [photo(d, paper, seed=seed * 1_000_003 + i) for i, d in enumerate(np.asarray(images))]
 
 
-def sketch(digit: np.ndarray, seed: int = 0, canvas: int = 280) -> dict:
+def sketchpad_drawing(digit: np.ndarray, seed: int = 0, canvas: int = 280) -> dict:
     """One MNIST digit as a Gradio sketchpad value: ink in a layer's alpha, at random size and
     place on a ``canvas`` x ``canvas`` pad (the demo's input)."""
     rng = np.random.default_rng(seed)
@@ -453,6 +453,8 @@ def sketch(digit: np.ndarray, seed: int = 0, canvas: int = 280) -> dict:
     return {"background": background, "layers": [layer], "composite": composite}
 
 
-def sketch_suite(images: Images, seed: int = 0) -> list[dict]:
-    """Every digit in ``images`` as a ``sketch``, each with its own seed."""
-    return [sketch(d, seed=seed * 1_000_003 + i) for i, d in enumerate(np.asarray(images))]
+def sketchpad_suite(images: Images, seed: int = 0) -> list[dict]:
+    """Every digit in ``images`` as a ``sketchpad_drawing``, each with its own seed."""
+    return [
+        sketchpad_drawing(d, seed=seed * 1_000_003 + i) for i, d in enumerate(np.asarray(images))
+    ]

@@ -33,7 +33,7 @@ def test_every_kind_is_scored_with_severities_in_turn(quick_test):
 
 def test_read_all_answers_as_predict_does(recognizer, quick_test):
     x, _ = quick_test
-    pictures = [transforms.sketch(x[0], seed=1), np.full((40, 40), 255, np.uint8), x[1]]
+    pictures = [transforms.sketchpad_drawing(x[0], seed=1), np.full((40, 40), 255, np.uint8), x[1]]
     answers = robustness.read_all(recognizer, pictures)
     expected = [recognizer.predict(p).digit for p in pictures]
     assert answers.tolist() == [-1 if d is None else d for d in expected]

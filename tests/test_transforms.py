@@ -184,11 +184,11 @@ def test_photo_is_a_seeded_rgb_picture_of_the_digit_on_its_paper(digits):
 
 
 def test_sketch_is_a_sketchpad_value_with_the_digit_somewhere_on_the_pad(digits):
-    value = T.sketch(digits[0], seed=1)
+    value = T.sketchpad_drawing(digits[0], seed=1)
     alpha = value["layers"][0][..., 3]
     box = ink_box(alpha / 255.0, level=0.3)
     assert value["background"].shape == (280, 280, 4) and box is not None
     assert 60 <= max(box.height, box.width) <= 0.75 * 280
     cy, cx = center_of_mass(alpha.astype(float))
     assert 0 < cy < 280 and 0 < cx < 280
-    assert len(T.sketch_suite(digits[:2])) == 2
+    assert len(T.sketchpad_suite(digits[:2])) == 2
