@@ -2,15 +2,16 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-HOST   ?= 127.0.0.1
-PORT   ?= 7860
+# Empty: demo.py's own defaults ($GRADIO_SERVER_NAME/PORT, else 127.0.0.1:7860).
+HOST   ?=
+PORT   ?=
 
 # Colab's Python and the oldest one pyproject allows: pyenv's if it has them, else from PATH.
 PY_COLAB  ?= $(or $(wildcard $(shell pyenv prefix 3.13 2>/dev/null)/bin/python3.13),python3.13)
 PY_OLDEST ?= $(or $(wildcard $(shell pyenv prefix 3.10 2>/dev/null)/bin/python3.10),python3.10)
 UV        := $(VENV)/bin/uv
 
-.PHONY: install test lint demo book book-quick train benchmarks clean \
+.PHONY: install test lint demo lab book book-quick sketchpad onnx train benchmarks clean \
         colab-env oldest-env test-colab test-oldest
 
 install: $(VENV)/.installed
@@ -63,7 +64,14 @@ test: lint
 	DIGITLIB_QUICK=1 DIGITLIB_HEADLESS=1 $(PY) -m pytest --nbval-lax --nbval-current-env tests notebooks
 
 demo: install
-	$(PY) demo.py --host $(HOST) --port $(PORT)
+	$(PY) demo.py $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
+# The chapters in JupyterLab, served to this machine only. LAB_FLAGS passes more options:
+# --no-browser on a headless box, --allow-root in a container that runs as root.
+LAB_PORT ?= 8888
+lab: install
+	$(VENV)/bin/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(LAB_PORT) \
+	    --ServerApp.root_dir=notebooks $(LAB_FLAGS)
 
 # Built from the repository root so the chapters are notebooks/ itself. Quick builds get their
 # own folder: the execution cache is keyed on the code, and must never hand a full build the
@@ -71,19 +79,36 @@ demo: install
 BOOK := $(VENV)/bin/jupyter-book build . --config book/_config.yml --toc book/_toc.yml \
         --warningiserror --nitpick --keep-going
 
-book: install
+book: sketchpad
 	DIGITLIB_HEADLESS=1 $(BOOK) --path-output book          # -> book/_build/html
 
-book-quick: install
+book-quick: sketchpad
 	DIGITLIB_QUICK=1 $(BOOK) --path-output book/quick      # -> book/quick/_build/html
+
+# The "Try it" page runs the shipped model (as ONNX) in ONNX Runtime Web (from npm); both are
+# made here at build time, next to the page's scripts, and never committed.
+SKETCHPAD := book/static/sketchpad
+sketchpad: $(SKETCHPAD)/digit_cnn.onnx $(SKETCHPAD)/ort/VERSION
+
+$(SKETCHPAD)/digit_cnn.onnx: $(VENV)/.installed $(wildcard models/digit_cnn.*)
+	$(PY) -m digitlib.export --out $@
+
+$(SKETCHPAD)/ort/VERSION: scripts/fetch_onnxruntime_web.py
+	$(PY) scripts/fetch_onnxruntime_web.py $(SKETCHPAD)/ort
+
+onnx: install
+	$(PY) -m digitlib.export                               # -> models/digit_cnn.onnx
 
 train: install
 	$(PY) -m digitlib.cli --model cnn --epochs 30 --average-last 5 --widths 32,64,128 --augment --out models/digit_cnn.weights.h5
+	$(PY) -m digitlib.calibration --write
 
 benchmarks: install
 	$(PY) benchmarks/train_benchmark.py
 	$(PY) benchmarks/inference_benchmark.py
+	$(PY) benchmarks/sketchpad_benchmark.py
 	$(PY) benchmarks/robustness_benchmark.py
 
 clean:
-	rm -rf book/_build book/quick .pytest_cache .ruff_cache .venv-colab .venv-oldest
+	rm -rf book/_build book/quick .pytest_cache .ruff_cache .venv-colab .venv-oldest \
+	       $(SKETCHPAD)/ort $(SKETCHPAD)/digit_cnn.onnx

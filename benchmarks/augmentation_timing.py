@@ -22,6 +22,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from digitlib import data, models  # noqa: E402
+from digitlib.preprocess import to_model_input  # noqa: E402
 
 VARIANTS = ("keras128", "none128", "tfdata128", "keras256", "tfdata256")
 
@@ -75,7 +76,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60, help="timed steps per variant")
     args = parser.parse_args()
     (x, y), _ = data.load_mnist()
-    x = x[:20_000].astype("float32")[..., None] / 255.0
+    x = to_model_input(x[:20_000])
     y = tf.one_hot(y[:20_000], 10)
     times: dict[str, list[float]] = {v: [] for v in VARIANTS}
     for r in range(args.rounds):

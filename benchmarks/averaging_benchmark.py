@@ -3,7 +3,7 @@
     DIGITLIB_DATA_DIR=../shared/data/mnist python benchmarks/averaging_benchmark.py --seeds 1 2 3
 
 For each seed of the initial weights (the split, data order and augmentation stay seed 42),
-trains attempt 11's recipe once (the 24-48-96 network, 18 epochs; see ``benchmarks/RESULTS.md``)
+trains the recipe of the study in ``benchmarks/RESULTS.md`` once (the 24-48-96 network, 18 epochs)
 and counts validation and test errors for: the final weights; an exponential moving average of
 the weights (Adam's ``use_ema``, momentum 0.999, about the last 2.4 epochs); and the mean of the
 weights the last 2, 3 and 5 epochs ended with. Because every variant comes from the same run,
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import time
 
@@ -24,26 +23,23 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from digitlib import config, data, models  # noqa: E402
+from digitlib import config, data, models, training  # noqa: E402
 from digitlib.evaluation import evaluate  # noqa: E402
-from digitlib.training import _one_hot, one_cycle  # noqa: E402
 
 LAST = (2, 3, 5)
-#: Attempt 11's network and schedule, pinned so a rerun repeats the table in RESULTS.md.
+#: The study's network and schedule, pinned so a rerun repeats its numbers in RESULTS.md.
 WIDTHS, EPOCHS = (24, 48, 96), 18
 
 
 def run(seed: int, epochs: int, quick: bool) -> dict:
     (x, y), (x_test, y_test) = data.load_mnist(quick=quick or None)
     config.set_seed(config.SEED)
-    (x_tr, y_tr), (x_val, y_val) = data.train_val_split(x, y, 0.1, config.SEED)
-    train_ds = _one_hot(data.make_dataset(x_tr, y_tr, 128, shuffle=True, seed=config.SEED))
-    model = models.build("cnn", seed=seed, widths=WIDTHS)
-    steps = math.ceil(len(x_tr) / 128) * epochs
-    model.compile(
-        optimizer=keras.optimizers.Adam(one_cycle(steps), use_ema=True, ema_momentum=0.999),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
-        metrics=["accuracy"],
+    pipes = training.make_pipelines(x, y, 0.1, 128, config.SEED)
+    (x_val, y_val) = pipes.val_split
+    network = models.build("cnn", seed=seed, widths=WIDTHS)
+    model = models.with_augmentation(network, config.SEED)
+    training.compile_for_training(
+        model, pipes.steps_per_epoch * epochs, use_ema=True, ema_momentum=0.999
     )
 
     def errors() -> tuple[int, int]:
@@ -60,7 +56,7 @@ def run(seed: int, epochs: int, quick: bool) -> dict:
             print(f"seed {seed} epoch {epoch + 1}: validation/test errors {per_epoch[-1]}")
 
     start = time.perf_counter()
-    model.fit(train_ds, epochs=epochs, verbose=0, callbacks=[Record()])
+    model.fit(pipes.train, epochs=epochs, verbose=0, callbacks=[Record()])
     # fit ends by copying the moving average into the model (Keras's finalize_variable_values)
     result = {"seed": seed, "epochs": epochs, "seconds": round(time.perf_counter() - start)}
     result.update(per_epoch=per_epoch, final=per_epoch[-1], ema=errors())

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import random
 from pathlib import Path
-
-import numpy as np
 
 #: Where the project lives; the notebooks' Colab set-up installs digitlib from here.
 REPOSITORY = "digits-book/digits"
 REPOSITORY_URL = f"https://github.com/{REPOSITORY}"
+#: Where .github/workflows/book.yml publishes the book: the repository's GitHub Pages site.
+BOOK_URL = "https://{}.github.io/{}/".format(*REPOSITORY.split("/"))
 
 #: The seed every chapter, test and training run starts from.
 SEED = 42
@@ -19,11 +18,14 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 
+def env_flag(name: str) -> bool:
+    """Is the environment variable ``name`` set to 1, true, yes or on (in any case)?"""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def is_quick(quick: bool | None = None) -> bool:
     """Quick mode: an explicit ``quick`` wins, else ``DIGITLIB_QUICK=1`` in the environment."""
-    if quick is not None:
-        return bool(quick)
-    return os.environ.get("DIGITLIB_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
+    return bool(quick) if quick is not None else env_flag("DIGITLIB_QUICK")
 
 
 def is_interactive() -> bool:
@@ -31,8 +33,7 @@ def is_interactive() -> bool:
 
     The book build sets ``DIGITLIB_HEADLESS=1``: nothing there could use a live demo.
     """
-    headless = os.environ.get("DIGITLIB_HEADLESS", "").strip().lower() in {"1", "true", "yes"}
-    return not (headless or is_quick())
+    return not (env_flag("DIGITLIB_HEADLESS") or is_quick())
 
 
 def cache_dir() -> Path:
@@ -74,10 +75,7 @@ def setup_notebook(seed: int = SEED) -> bool:
 
 
 def set_seed(seed: int = SEED) -> None:
-    """Seed Python, NumPy and TensorFlow/Keras so two runs tell the same story."""
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    random.seed(seed)
-    np.random.seed(seed)
+    """Seed Python's ``random``, NumPy and TensorFlow/Keras, so two runs tell the same story."""
     import keras  # late: the data layer must not pay for TensorFlow's import
 
     keras.utils.set_random_seed(seed)

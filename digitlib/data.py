@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import logging
 import os
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
+from .contract import NUM_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +104,26 @@ def parse_idx(raw: bytes, source: str = "IDX data") -> np.ndarray:
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def _decompress(blob: bytes, source: str) -> bytes:
+def idx_size(f: MnistFile) -> int:
+    """The exact size in bytes of ``f``'s IDX file: a 4-byte magic, 4 bytes a dimension, data."""
+    return 4 + 4 * len(f.shape) + int(np.prod(f.shape))
+
+
+def _decompress(blob: bytes, source: str, limit: int) -> bytes:
+    """Gunzip ``blob``, reading at most ``limit`` + 1 bytes: a gzip bomb stops there."""
     if blob[:2] != b"\x1f\x8b":
         return blob  # a raw IDX file
     try:
-        return gzip.decompress(blob)
+        with gzip.GzipFile(fileobj=io.BytesIO(blob)) as stream:
+            raw = stream.read(limit + 1)
     except (OSError, EOFError) as exc:
         raise MnistError(f"{source}: not a readable gzip file ({exc}).") from exc
+    if len(raw) > limit:
+        raise MnistError(
+            f"{source}: decompresses to more than the {limit:,} bytes this MNIST file has; it is "
+            "corrupt or not an MNIST file. Replace it with a fresh copy."
+        )
+    return raw
 
 
 def _find(folder: Path, f: MnistFile) -> Path | None:
@@ -122,9 +133,9 @@ def _find(folder: Path, f: MnistFile) -> Path | None:
     return None
 
 
-def _read_checked(path: Path, f: MnistFile) -> np.ndarray:
+def read_checked(path: Path, f: MnistFile) -> np.ndarray:
     """Read one file; raise MnistError unless its decompressed md5 and shape are MNIST's."""
-    raw = _decompress(path.read_bytes(), str(path))
+    raw = _decompress(path.read_bytes(), str(path), idx_size(f))
     digest = hashlib.md5(raw).hexdigest()
     if digest != f.md5:
         raise MnistError(
@@ -140,134 +151,6 @@ def _read_checked(path: Path, f: MnistFile) -> np.ndarray:
 
 def _arrays(found: dict[str, np.ndarray]) -> Arrays:
     return (found["x_train"], found["y_train"]), (found["x_test"], found["y_test"])
-
-
-# ---------------------------------------------------------------------------------------------
-# Downloading
-
-
-def _fetch(url: str, dest: Path, timeout: float, progress: bool) -> None:
-    """Stream ``url`` into ``dest`` through a temporary file, renamed only when complete."""
-    from tqdm.auto import tqdm
-
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        request = urllib.request.Request(url, headers={"User-Agent": "digitlib"})
-        with (
-            urllib.request.urlopen(request, timeout=timeout) as response,
-            os.fdopen(fd, "wb") as out,
-        ):
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(
-                total=total,
-                unit="B",
-                unit_scale=True,
-                desc=dest.name,
-                disable=not progress,
-                leave=False,
-            ) as bar:
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-            if total is not None and out.tell() != total:
-                raise MnistError(f"{url}: got {out.tell()} of {total} bytes.")
-        os.replace(tmp, dest)
-    except BaseException:
-        # Interrupted or failed: leave nothing half-written in the cache.
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def download_mnist(
-    folder: Path | str | None = None,
-    mirrors: Sequence[str] | None = None,
-    *,
-    timeout: float = 15.0,
-    retries: int = 2,
-    progress: bool = True,
-) -> Path:
-    """Download the four MNIST files into ``folder`` (default: the cache) and verify them.
-
-    Each mirror is tried in turn; a transient failure (time-out, server error) is retried
-    ``retries`` times with a short back-off. A mirror that cannot be reached at all, or that
-    serves a file with the wrong checksum, is skipped. Returns the folder.
-    """
-    folder = Path(folder) if folder is not None else mnist_cache_dir()
-    mirrors = list(mirrors if mirrors is not None else _configured_mirrors())
-    dead: set[str] = set()
-    errors: list[str] = []
-    for f in FILES:
-        dest = folder / f"{f.name}.gz"
-        if dest.is_file():
-            try:
-                _read_checked(dest, f)
-                continue
-            except MnistError as exc:
-                log.warning("Replacing a bad cached file: %s", exc)
-                dest.unlink()
-        for mirror in mirrors:
-            if mirror in dead:
-                continue
-            url = mirror.rstrip("/") + "/" + f.name + ".gz"
-            if _download_one(url, dest, f, timeout, retries, progress, errors):
-                break
-            if _unreachable(errors[-1]):
-                dead.add(mirror)
-        else:
-            raise MnistNotFound([folder], errors)
-    return folder
-
-
-def _download_one(
-    url: str,
-    dest: Path,
-    f: MnistFile,
-    timeout: float,
-    retries: int,
-    progress: bool,
-    errors: list[str],
-) -> bool:
-    for attempt in range(retries + 1):
-        try:
-            _fetch(url, dest, timeout, progress)
-            _read_checked(dest, f)
-            return True
-        except MnistError as exc:
-            dest.unlink(missing_ok=True)
-            errors.append(f"{url}: {exc}")
-            return False  # a wrong file will not get better on retry
-        except urllib.error.HTTPError as exc:
-            errors.append(f"{url}: HTTP {exc.code} {exc.reason}")
-            if exc.code < 500:
-                return False
-        except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            errors.append(f"{url}: {type(reason).__name__}: {reason}")
-            if _unreachable(errors[-1]):
-                return False
-        if attempt < retries:
-            time.sleep(0.5 * 2**attempt)
-    return False
-
-
-def _unreachable(error: str) -> bool:
-    """DNS failures and refused connections will not heal within a retry."""
-    markers = (
-        "gaierror",
-        "Name or service not known",
-        "nodename nor servname",
-        "Temporary failure in name resolution",
-        "ConnectionRefusedError",
-        "Connection refused",
-        "Network is unreachable",
-    )
-    return any(m in error for m in markers)
-
-
-def _configured_mirrors() -> list[str]:
-    env = os.environ.get("DIGITLIB_MNIST_MIRRORS")
-    return [m.strip() for m in env.split(",") if m.strip()] if env else list(MIRRORS)
 
 
 def _not_found_message(looked: Sequence[Path], errors: Sequence[str]) -> str:
@@ -303,7 +186,7 @@ def load_from_folder(folder: Path | str) -> Arrays:
         path = _find(folder, f)
         if path is None:
             raise MnistError(f"{folder}: {f.name}(.gz) is missing.")
-        found[f.key] = _read_checked(path, f)
+        found[f.key] = read_checked(path, f)
     return _arrays(found)
 
 
@@ -329,6 +212,8 @@ def load_mnist(data_dir: Path | str | None = None, quick: bool | None = None) ->
             # A folder you named is yours: a bad file there is an error, never silently replaced.
             return load_from_folder(folder)
         log.warning("%s does not hold all four MNIST files; looking further.", folder)
+
+    from .download import download_mnist  # late: it imports this module
 
     cache = mnist_cache_dir()
     try:
@@ -360,25 +245,6 @@ def train_val_split(
     return (x[train], y[train]), (x[val], y[val])
 
 
-def make_dataset(
-    x: np.ndarray,
-    y: np.ndarray | None = None,
-    batch_size: int = 128,
-    shuffle: bool = False,
-    seed: int = config.SEED,
-):
-    """A ``tf.data`` pipeline of model-ready batches: scaled, shuffled if asked, prefetched."""
-    import tensorflow as tf
-
-    from .preprocess import to_model_input
-
-    inputs = to_model_input(x)
-    ds = tf.data.Dataset.from_tensor_slices(inputs if y is None else (inputs, y))
-    if shuffle:
-        ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
 def make_quick_sample(full: Arrays, seed: int = config.SEED) -> Arrays:
     """Pick the quick sample from full MNIST: a fixed number of each digit, chosen by seed."""
     (x_train, y_train), (x_test, y_test) = full
@@ -388,7 +254,7 @@ def make_quick_sample(full: Arrays, seed: int = config.SEED) -> Arrays:
         idx = np.concatenate(
             [
                 np.sort(rng.choice(np.flatnonzero(y == d), per_class, replace=False))
-                for d in range(10)
+                for d in range(NUM_CLASSES)
             ]
         )
         idx = rng.permutation(idx)

@@ -1,7 +1,7 @@
 """The networks the book builds.
 
-Every model takes float32 images of shape (N, 28, 28, 1) scaled to [0, 1]
-(``digitlib.preprocess.to_model_input``) and returns softmax probabilities over the ten digits.
+Every model keeps ``digitlib.contract``: float32 images (N, 28, 28, 1) scaled to [0, 1] in,
+softmax probabilities over the ten digits out.
 Only standard Keras layers are used. The networks hold no training-only layers: augmentation is
 added around them while training (``digitlib.training``), so a trained network saves, loads and
 exports as it is (``digitlib.saving``).
@@ -13,9 +13,7 @@ import keras
 from keras import layers
 
 from . import config
-
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+from .contract import INPUT_SHAPE, NUM_CLASSES
 
 
 def build_seed_cnn() -> keras.Model:

@@ -1,4 +1,9 @@
-"""The book's figures. Each function returns a matplotlib Figure with a title and labelled axes."""
+"""The book's figures. Each function returns a matplotlib Figure with a title and labelled axes.
+
+Every figure uses matplotlib's constrained layout, which makes room for the figure title, the
+shared axis labels and colour bars as well as each panel's own title, so no two texts overlap
+(``tests/test_plots.py`` checks this for every function here).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-DIGITS = list(range(10))
+from .contract import NUM_CLASSES, PIXEL_MAX, SIDE
+
+DIGITS = list(range(NUM_CLASSES))
 
 
 def _image_axes(ax, title: str | None = None) -> None:
@@ -25,6 +32,16 @@ def _label_grid(fig: Figure, title: str, xlabel: str, ylabel: str) -> Figure:
     return fig
 
 
+#: The narrowest a figure is drawn, in inches, so that a title fits above one or two images.
+MIN_WIDTH = 5.5
+
+
+def _grid(rows: int, cols: int, cell_width: float = 1.1, cell_height: float = 1.3):
+    """A grid of small image panels, at least ``MIN_WIDTH`` wide, with room for its labels."""
+    size = (max(cols * cell_width + 0.6, MIN_WIDTH), rows * cell_height + 1.5)
+    return plt.subplots(rows, cols, figsize=size, squeeze=False, layout="constrained")
+
+
 def plot_digits(
     images: np.ndarray,
     labels: Sequence[str] | Sequence[int] | None = None,
@@ -32,54 +49,52 @@ def plot_digits(
     cols: int = 10,
 ) -> Figure:
     """A grid of 28x28 images, each captioned with its label."""
-    images = np.asarray(images).reshape(len(images), 28, 28)
+    images = np.asarray(images).reshape(len(images), SIDE, SIDE)
+    cols = max(1, min(cols, len(images)))
     rows = int(np.ceil(len(images) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.25 + 0.6), squeeze=False)
+    fig, axes = _grid(rows, cols)
     for i, ax in enumerate(axes.flat):
         if i < len(images):
             ax.imshow(images[i], cmap="gray_r")
             _image_axes(ax, None if labels is None else str(labels[i]))
         else:
             ax.axis("off")
-    fig.tight_layout()
-    return _label_grid(fig, title, "image (28 pixels wide)", "image (28 pixels high)")
+    return _label_grid(fig, title, f"image ({SIDE} pixels wide)", f"image ({SIDE} pixels high)")
 
 
 def plot_image(image: np.ndarray, title: str, cmap: str = "gray_r") -> Figure:
     """One image, large, with pixel axes."""
-    fig, ax = plt.subplots(figsize=(3.4, 3.4))
+    fig, ax = plt.subplots(figsize=(5.2, 4.4), layout="constrained")
     im = ax.imshow(np.squeeze(image), cmap=cmap)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     ax.set_title(title)
     ax.set_xlabel("x (pixels)")
     ax.set_ylabel("y (pixels)")
-    fig.tight_layout()
     return fig
 
 
 def plot_class_balance(y_train: np.ndarray, y_test: np.ndarray) -> Figure:
     """How many examples of each digit the training and test sets hold."""
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
     width = 0.4
-    ax.bar(np.arange(10) - width / 2, np.bincount(y_train, minlength=10), width, label="train")
-    ax.bar(np.arange(10) + width / 2, np.bincount(y_test, minlength=10), width, label="test")
+    counts = [np.bincount(y, minlength=NUM_CLASSES) for y in (y_train, y_test)]
+    ax.bar(np.arange(NUM_CLASSES) - width / 2, counts[0], width, label="train")
+    ax.bar(np.arange(NUM_CLASSES) + width / 2, counts[1], width, label="test")
     ax.set_xticks(DIGITS)
     ax.set_title("Examples of each digit")
     ax.set_xlabel("digit")
     ax.set_ylabel("number of images")
     ax.legend()
-    fig.tight_layout()
     return fig
 
 
 def plot_pixel_histogram(images: np.ndarray) -> Figure:
     """The distribution of pixel values: mostly paper, some ink, little in between."""
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
     ax.hist(np.asarray(images).ravel(), bins=64, log=True, color="tab:gray")
     ax.set_title("Pixel values over all images")
-    ax.set_xlabel("pixel value (0 = paper, 255 = ink)")
+    ax.set_xlabel(f"pixel value (0 = paper, {PIXEL_MAX:.0f} = ink)")
     ax.set_ylabel("number of pixels (log scale)")
-    fig.tight_layout()
     return fig
 
 
@@ -91,33 +106,34 @@ def plot_mean_digits(images: np.ndarray, labels: np.ndarray) -> Figure:
     )
 
 
-def plot_training_curves(history: dict[str, list[float]], title: str = "Learning curves") -> Figure:
-    """Loss and accuracy per epoch, training against validation."""
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for ax, key, label in ((ax_loss, "loss", "loss"), (ax_acc, "accuracy", "accuracy")):
-        ax.plot(epochs, history[key], "o-", label="training")
+def plot_training_curves(
+    history: dict[str, list[float]], title: str = "Learning curves", xlabel: str = "epoch"
+) -> Figure:
+    """Loss and accuracy per epoch (or per ``xlabel``), training against validation."""
+    steps = np.arange(1, len(history["loss"]) + 1)
+    style = "-" if len(steps) > 30 else "o-"  # markers only where they can be told apart
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    for ax, key in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+        ax.plot(steps, history[key], style, label="training")
         if f"val_{key}" in history:
-            ax.plot(epochs, history[f"val_{key}"], "s-", label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
-        ax.set_title(f"{label.capitalize()} per epoch")
+            ax.plot(steps, history[f"val_{key}"], style.replace("o", "s"), label="validation")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(key)
+        ax.set_title(f"{key.capitalize()} per {xlabel}")
         ax.legend()
         ax.grid(alpha=0.3)
     fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
 def plot_learning_rate(history: dict[str, list[float]]) -> Figure:
     """The learning rate each epoch ended with."""
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
     ax.plot(np.arange(1, len(history["learning_rate"]) + 1), history["learning_rate"], "o-")
     ax.set_title("Learning-rate schedule (one cycle)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate at end of epoch")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
     return fig
 
 
@@ -140,7 +156,7 @@ def plot_confusion_matrix(cm: np.ndarray, mode: str = "counts") -> Figure:
         fmt, title = ".0f", "Mistakes only (diagonal hidden)"
     else:
         raise ValueError(f"mode must be counts, normalised or errors, got {mode!r}")
-    fig, ax = plt.subplots(figsize=(7.5, 6.2))
+    fig, ax = plt.subplots(figsize=(7.5, 6.2), layout="constrained")
     sns.heatmap(
         data,
         annot=True,
@@ -156,16 +172,15 @@ def plot_confusion_matrix(cm: np.ndarray, mode: str = "counts") -> Figure:
     ax.set_title(title)
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
-    fig.tight_layout()
     return fig
 
 
 def plot_per_class_report(report: dict[str, np.ndarray]) -> Figure:
     """Precision, recall and F1 of each digit, side by side."""
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
     width = 0.27
     for i, key in enumerate(("precision", "recall", "f1")):
-        ax.bar(np.arange(10) + (i - 1) * width, report[key], width, label=key)
+        ax.bar(np.arange(NUM_CLASSES) + (i - 1) * width, report[key], width, label=key)
     low = min(float(np.min([report[k] for k in ("precision", "recall", "f1")])), 0.98)
     ax.set_ylim(max(0.0, low - 0.01), 1.0)
     ax.set_xticks(DIGITS)
@@ -173,7 +188,6 @@ def plot_per_class_report(report: dict[str, np.ndarray]) -> Figure:
     ax.set_xlabel("digit")
     ax.set_ylabel("score")
     ax.legend(ncols=3, loc="lower right")
-    fig.tight_layout()
     return fig
 
 
@@ -197,42 +211,44 @@ def plot_mistakes(
     return fig
 
 
-def plot_filters(filters: np.ndarray) -> Figure:
-    """The first convolution's kernels: red pushes up, blue pushes down."""
+def plot_filters(
+    filters: np.ndarray,
+    title: str = "First-layer filters",
+    captions: Sequence[str] | None = None,
+    axis_names: tuple[str, str] = ("kernel x", "kernel y"),
+) -> Figure:
+    """Kernels (or any weight images) on one colour scale: red pushes up, blue pushes down."""
     n = len(filters)
     cols = min(8, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.2 + 0.6), squeeze=False)
+    fig, axes = _grid(rows, cols, cell_width=1.15)
     limit = float(np.abs(filters).max()) or 1.0
     for i, ax in enumerate(axes.flat):
         if i < n:
-            ax.imshow(filters[i], cmap="RdBu_r", vmin=-limit, vmax=limit)
-            _image_axes(ax, f"filter {i}")
+            im = ax.imshow(filters[i], cmap="RdBu_r", vmin=-limit, vmax=limit)
+            _image_axes(ax, captions[i] if captions is not None else f"filter {i}")
         else:
             ax.axis("off")
-    fig.tight_layout()
-    return _label_grid(fig, "First-layer filters", "kernel x", "kernel y")
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
+    return _label_grid(fig, title, *axis_names)
 
 
 def plot_feature_maps(maps: list[tuple[str, np.ndarray]], per_layer: int = 8) -> Figure:
     """The first ``per_layer`` channels of each convolution block's output for one digit."""
-    fig, axes = plt.subplots(
-        len(maps), per_layer, figsize=(per_layer * 1.1, len(maps) * 1.25 + 0.6), squeeze=False
-    )
+    fig, axes = _grid(len(maps), per_layer)
     for row, (name, fmap) in enumerate(maps):
         for col in range(per_layer):
             ax = axes[row, col]
             if col < fmap.shape[-1]:
                 ax.imshow(fmap[:, :, col], cmap="viridis")
-            _image_axes(ax, f"{name} #{col}" if col == 0 else f"#{col}")
+            _image_axes(ax, f"#{col}")
         axes[row, 0].set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}", fontsize=8)
-    fig.tight_layout()
     return _label_grid(fig, "Feature maps, layer by layer", "channel", "layer")
 
 
 def plot_saliency(image: np.ndarray, sal: np.ndarray, digit: int, probability: float) -> Figure:
     """The digit beside the saliency map of the model's answer."""
-    fig, (ax_img, ax_sal) = plt.subplots(1, 2, figsize=(7, 3.5))
+    fig, (ax_img, ax_sal) = plt.subplots(1, 2, figsize=(8, 3.8), layout="constrained")
     ax_img.imshow(np.squeeze(image), cmap="gray_r")
     ax_img.set_title("input")
     im = ax_sal.imshow(sal, cmap="hot")
@@ -242,13 +258,12 @@ def plot_saliency(image: np.ndarray, sal: np.ndarray, digit: int, probability: f
         ax.set_xlabel("x (pixels)")
         ax.set_ylabel("y (pixels)")
     fig.suptitle("Which pixels decide the answer")
-    fig.tight_layout()
     return fig
 
 
 def plot_embedding(points: np.ndarray, labels: np.ndarray, title: str) -> Figure:
     """A 2-D embedding, one colour per digit, each digit labelled at its centre."""
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = plt.subplots(figsize=(7, 6), layout="constrained")
     cmap = plt.get_cmap("tab10")
     for d in DIGITS:
         sel = labels == d
@@ -260,7 +275,6 @@ def plot_embedding(points: np.ndarray, labels: np.ndarray, title: str) -> Figure
     ax.set_xlabel("component 1")
     ax.set_ylabel("component 2")
     ax.legend(title="digit", markerscale=3, loc="center left", bbox_to_anchor=(1, 0.5))
-    fig.tight_layout()
     return fig
 
 
@@ -268,12 +282,49 @@ def plot_probabilities(
     probabilities: np.ndarray, title: str = "What the network believes"
 ) -> Figure:
     """A bar per digit: the model's probability for each."""
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
     ax.bar(DIGITS, probabilities, color="tab:blue")
     ax.set_xticks(DIGITS)
     ax.set_ylim(0, 1)
     ax.set_title(title)
     ax.set_xlabel("digit")
     ax.set_ylabel("probability")
-    fig.tight_layout()
+    return fig
+
+
+def plot_reliability(
+    probabilities: np.ndarray | dict[str, np.ndarray],
+    labels: np.ndarray,
+    title: str = "Reliability diagram",
+    bins: int | None = None,
+) -> Figure:
+    """Accuracy against confidence, bin by bin, beside how many answers fall in each bin.
+
+    ``probabilities`` is one (N, 10) array or a dict of them by name (e.g. before and after
+    temperature scaling); points on the diagonal are calibrated.
+    """
+    from .calibration import BINS, reliability
+
+    sets = probabilities if isinstance(probabilities, dict) else {"model": probabilities}
+    fig, (ax, ax_n) = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
+    ax.plot([0, 1], [0, 1], "k--", lw=1, label="calibrated")
+    for name, p in sets.items():
+        r = reliability(p, labels, bins or BINS)
+        full = r.count > 0
+        ax.plot(r.confidence[full], r.accuracy[full], "o-", label=f"{name} (ECE {r.ece:.4f})")
+        ax_n.stairs(r.count, r.edges, label=name, lw=1.5)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Accuracy against confidence")
+    ax.set_xlabel("confidence (top probability), bin mean")
+    ax.set_ylabel("accuracy in the bin")
+    ax.legend(loc="lower right")  # the empty corner: over-confident bins would sit there
+    ax.grid(alpha=0.3)
+    ax_n.set_yscale("log")
+    ax_n.set_xlim(0, 1)
+    ax_n.set_title("Answers in each bin")
+    ax_n.set_xlabel("confidence (top probability)")
+    ax_n.set_ylabel("number of answers (log scale)")
+    ax_n.legend(loc="upper left")
+    fig.suptitle(title)
     return fig

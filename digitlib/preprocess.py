@@ -20,6 +20,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
+from .contract import PIXEL_MAX, SIDE
+
 #: Larger images are shrunk to this longer side before looking for ink: a digit ends up 20
 #: pixels tall, so nothing is lost, and a 10000x10000 upload costs no more than a small one.
 MAX_SIDE = 512
@@ -31,7 +33,7 @@ MIN_CONTRAST = 0.15
 MIN_INK_FRACTION = 0.0005
 
 BOX = 20  # the longer side of the digit inside the frame
-FRAME = 28
+FRAME = SIDE
 
 
 class ImageError(ValueError):
@@ -46,7 +48,7 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     if images.ndim == 3:
         images = images[..., None]
     if images.dtype == np.uint8:
-        return images.astype(np.float32) / 255.0
+        return images.astype(np.float32) / PIXEL_MAX
     return images.astype(np.float32, copy=False)
 
 
@@ -78,7 +80,7 @@ def ink_map(image: Any) -> np.ndarray:
 
 def open_image(source: str | os.PathLike | bytes | bytearray) -> Image.Image:
     """Open an image file (path or bytes) safely: bombs refused, EXIF rotation applied."""
-    too_large = "too large to read; please upload an image under 100 megapixels"
+    too_large = f"too large to read; please upload an image of at most {MAX_PIXELS:,} pixels"
     try:
         with warnings.catch_warnings():
             # We check the size ourselves, below, with a message a user can act on.
@@ -125,15 +127,16 @@ def _pil_to_array(img: Image.Image) -> np.ndarray:
 def _as_unit_float(arr: np.ndarray) -> np.ndarray:
     """Any numeric array to float32 in [0, 1]."""
     if arr.dtype == np.uint8:
-        return arr.astype(np.float32) / 255.0
+        return arr.astype(np.float32) / PIXEL_MAX
     if arr.dtype == np.uint16:
         return arr.astype(np.float32) / 65535.0
     if arr.dtype == bool:
         return arr.astype(np.float32)
-    arr = np.nan_to_num(arr.astype(np.float32))
+    with np.errstate(over="ignore"):  # values beyond float32 become its largest, below
+        arr = np.nan_to_num(arr.astype(np.float32))
     top = float(arr.max()) if arr.size else 0.0
     if top > 1.0:
-        arr = arr / (255.0 if top <= 255.0 else top)
+        arr = arr / (PIXEL_MAX if top <= PIXEL_MAX else top)
     return np.clip(arr, 0.0, 1.0)
 
 
@@ -143,7 +146,11 @@ def _shrink(arr: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
     factor = int(np.ceil(max(h, w) / max_side))
     if factor <= 1:
         return arr
-    h2, w2 = h // factor * factor, w // factor * factor
+    # A side shorter than the factor (a 1x3000 strip) still gives one row or column of blocks.
+    h2, w2 = max(h // factor, 1) * factor, max(w // factor, 1) * factor
+    if h2 > h or w2 > w:
+        pad = ((0, max(h2 - h, 0)), (0, max(w2 - w, 0))) + ((0, 0),) * (arr.ndim - 2)
+        arr = np.pad(arr, pad, mode="edge")
     arr = arr[:h2, :w2]
     shape = (h2 // factor, factor, w2 // factor, factor) + arr.shape[2:]
     return arr.reshape(shape).mean(axis=(1, 3))

@@ -64,6 +64,9 @@ class ModelCard:
     versions: dict[str, str] = field(default_factory=dict)
     date: str | None = None
     command: str | None = None
+    #: Divides the network's scores before the softmax so its confidence means what it says;
+    #: fitted on the validation split by ``python -m digitlib.calibration --write``.
+    temperature: float = 1.0
     input: str = "float32 (N, 28, 28, 1) in [0, 1], white ink on black (MNIST form)"
     output: str = "softmax probabilities over the digits 0-9"
 

@@ -1,4 +1,7 @@
-"""Training: one seeded code path for the book's full runs and the quick runs the tests use."""
+"""Training, as small steps a chapter can show one at a time, and ``train``, which runs them all.
+
+One seeded code path serves the book's full runs and the quick runs the tests use.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,18 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import keras
 import numpy as np
 
 from . import config
-from .data import make_dataset, train_val_split
+from .contract import NUM_CLASSES
+from .data import train_val_split
 from .models import with_augmentation
+from .preprocess import to_model_input
 
-#: Epochs when none are given: full mode trains for real (the shipped model's 30), quick mode
-#: only shows the path works.
+#: Epochs when none are given: the shipped model's 30 in full mode; quick mode shows the path.
 FULL_EPOCHS = 30
 QUICK_EPOCHS = 3
 
@@ -35,7 +40,7 @@ class TrainResult:
     averaged_epochs: tuple[int, int] | None = None
 
 
-class _LearningRateLog(keras.callbacks.Callback):
+class LearningRateLog(keras.callbacks.Callback):
     """Record the learning rate each epoch ends with, so the schedule can be plotted."""
 
     def on_epoch_end(self, epoch, logs=None):
@@ -44,7 +49,7 @@ class _LearningRateLog(keras.callbacks.Callback):
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
 
 
-class _WeightAverage(keras.callbacks.Callback):
+class WeightAverage(keras.callbacks.Callback):
     """Add up the weights at the end of every epoch from ``first_epoch`` (counted from 1) on."""
 
     def __init__(self, first_epoch: int):
@@ -81,17 +86,155 @@ def one_cycle(steps: int, peak: float = 3e-3, warmup_fraction: float = 0.07):
     )
 
 
-def _one_hot(dataset):
-    """Integer labels to one-hot rows, which label smoothing needs."""
+def default_epochs(quick: bool | None = None) -> int:
+    return QUICK_EPOCHS if config.is_quick(quick) else FULL_EPOCHS
+
+
+# The steps of a training run, in order; ``train`` below runs them all.
+
+
+def make_dataset(
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    batch_size: int = 128,
+    shuffle: bool = False,
+    seed: int = config.SEED,
+    one_hot: bool = False,
+):
+    """A ``tf.data`` pipeline of model-ready batches: scaled, shuffled if asked, prefetched;
+    ``one_hot=True`` turns the labels into one-hot rows, which label smoothing needs."""
     import tensorflow as tf
 
-    return dataset.map(
-        lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), 10)), num_parallel_calls=tf.data.AUTOTUNE
+    inputs = to_model_input(x)
+    ds = tf.data.Dataset.from_tensor_slices(inputs if y is None else (inputs, y))
+    if shuffle:
+        ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+    if one_hot and y is not None:
+        ds = ds.map(
+            lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+@dataclass
+class Pipelines:
+    """The batches a run trains and validates on, and the validation images themselves."""
+
+    train: Any
+    val: Any  # None when nothing is held out
+    val_split: tuple[np.ndarray, np.ndarray]
+    steps_per_epoch: int
+
+
+def make_pipelines(
+    x: np.ndarray, y: np.ndarray, val_fraction: float, batch_size: int, seed: int
+) -> Pipelines:
+    """Hold out a stratified ``val_fraction`` (none if 0) and batch both parts, one-hot."""
+    if val_fraction > 0:
+        (x_tr, y_tr), (x_val, y_val) = train_val_split(x, y, val_fraction, seed)
+    else:
+        (x_tr, y_tr), (x_val, y_val) = (x, y), (x[:0], y[:0])
+    return Pipelines(
+        train=make_dataset(x_tr, y_tr, batch_size, shuffle=True, seed=seed, one_hot=True),
+        val=make_dataset(x_val, y_val, 512, one_hot=True) if len(y_val) else None,
+        val_split=(x_val, y_val),
+        steps_per_epoch=math.ceil(len(y_tr) / batch_size),
     )
 
 
-def default_epochs(quick: bool | None = None) -> int:
-    return QUICK_EPOCHS if config.is_quick(quick) else FULL_EPOCHS
+def compile_for_training(
+    model: keras.Model,
+    steps: int,
+    peak_lr: float = 3e-3,
+    label_smoothing: float = 0.1,
+    **adam_options,
+) -> keras.Model:
+    """The book's recipe: Adam on a one-cycle schedule of ``steps`` steps, smoothed targets;
+    ``adam_options`` go to ``keras.optimizers.Adam`` (``use_ema=True``, say)."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(one_cycle(steps, peak_lr), **adam_options),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+    )
+    return model
+
+
+def judged_from(epochs: int) -> int:
+    """The first epoch (from 0) that early stopping and the choice of epoch may judge: in the
+    first half of a one-cycle schedule the learning rate is high and the validation loss can
+    stall for epochs before the cosine's tail brings it down."""
+    return epochs // 2
+
+
+def training_callbacks(
+    epochs: int,
+    holdout: bool,
+    patience: int,
+    average_last: int,
+    extra: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[list[keras.callbacks.Callback], WeightAverage | None]:
+    """The learning-rate log, ``extra``, the weight averager and early stopping (if validating).
+
+    ``extra`` run before early stopping, so they see (and may rewrite) each epoch's logs first.
+    """
+    # Never the first epoch: a short (quick) run averages what it can and validation decides.
+    average_last = min(average_last, epochs - 1)
+    averager = WeightAverage(epochs - average_last + 1) if average_last > 1 else None
+    callbacks = [LearningRateLog(), *extra, *([averager] if averager else [])]
+    if holdout:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                patience=patience, restore_best_weights=True, start_from_epoch=judged_from(epochs)
+            )
+        )
+    return callbacks, averager
+
+
+def keep_average_if_better(
+    trained: keras.Model, averager: WeightAverage, val_ds, best_val_loss: float
+) -> float | None:
+    """Put the averaged weights into ``trained``; keep them if they beat ``best_val_loss``.
+
+    Returns the average's validation accuracy if it was kept, else None (weights restored).
+    """
+    kept = trained.get_weights()
+    trained.set_weights(averager.average())
+    loss, accuracy = trained.evaluate(val_ds, verbose=0)
+    if loss < best_val_loss:
+        return float(accuracy)
+    trained.set_weights(kept)
+    return None
+
+
+def select_weights(
+    trained: keras.Model,
+    history: dict[str, list[float]],
+    epochs: int,
+    averager: WeightAverage | None,
+    val_ds,
+) -> tuple[int, float | None, tuple[int, int] | None]:
+    """After ``fit``: the best epoch (from 1), its validation accuracy, and the averaged epochs.
+
+    With validation data, the epoch early stopping restored (lowest validation loss from
+    ``judged_from(epochs)`` on), then ``keep_average_if_better``; without, the last epoch, and
+    the average of the last epochs' weights if there is one.
+    """
+    if val_ds is None:
+        best, val_accuracy = len(history["loss"]) - 1, None
+    else:
+        first = judged_from(epochs)
+        best = first + int(np.argmin(history["val_loss"][first:]))
+        val_accuracy = history["val_accuracy"][best]
+    if averager is None or len(averager.epochs) < 2:
+        return best + 1, val_accuracy, None
+    averaged = (averager.epochs[0], averager.epochs[-1])
+    if val_ds is None:
+        trained.set_weights(averager.average())
+        return best + 1, None, averaged
+    accuracy = keep_average_if_better(trained, averager, val_ds, history["val_loss"][best])
+    return (best + 1, val_accuracy, None) if accuracy is None else (best + 1, accuracy, averaged)
 
 
 def train(
@@ -114,103 +257,43 @@ def train(
 ) -> TrainResult:
     """Train ``model`` on uint8 MNIST images with labels; return the best model on validation.
 
-    A stratified validation split is taken from the training set (never the test set). The
-    learning rate follows a one-cycle schedule; the targets are smoothed (0.91 for the true digit,
-    0.01 for the others with ``label_smoothing=0.1``), which keeps the network from pushing its
-    probabilities to extremes. Training stops early when the validation loss has not improved
-    for ``patience`` epochs, and the best weights on validation loss are kept; both judge only
-    the second half of the schedule, where the learning rate falls. Validation loss, not
-    accuracy, decides: on 6,000 images accuracy moves in steps of a few images and would pick
-    epochs by chance. ``verbose`` is Keras's: 1 a progress bar, 2 a line per epoch, 0 silent;
-    ``callbacks`` are more Keras callbacks to run.
-
-    ``average_last=k`` averages the weights the last ``k`` epochs of the schedule end with (the
-    batch-norm statistics too), a cheap ensemble of points the low learning rate of the cosine's
-    tail visits (a run shorter than ``k + 1`` epochs averages all but its first). With a
-    validation split the average is kept only if its validation loss beats the best single
-    epoch's; ``averaged_epochs`` says whether it was.
-
-    ``augment=True`` puts ``models.augmentation`` in front of the network while it trains; the
-    model returned is the network alone, with no training-only layers, ready to save.
-
-    ``val_fraction=0`` is the last step once every choice has been made on validation: train on
-    all the training images for the chosen number of epochs, with nothing held out, and keep the
-    final weights (there is nothing to stop early on).
+    Runs the steps above, which chapter 4 explains: ``make_pipelines`` (a stratified validation
+    split, never the test set), ``compile_for_training``, ``fit`` with ``training_callbacks``,
+    then ``select_weights``. ``average_last=k`` averages the weights of the last ``k`` epochs;
+    ``augment=True`` trains the network behind ``models.augmentation`` and returns the network
+    alone; ``val_fraction=0`` trains on every image and keeps the final weights (once every
+    choice has been made on validation); ``callbacks`` are more Keras callbacks.
     """
     if average_last < 0:
         raise ValueError(f"average_last must be 0 (no averaging) or more, not {average_last}")
     config.set_seed(seed)
     epochs = epochs or default_epochs(quick)
-    holdout = val_fraction > 0
-    if holdout:
-        (x_tr, y_tr), (x_val, y_val) = train_val_split(x_train, y_train, val_fraction, seed)
-    else:
-        (x_tr, y_tr), (x_val, y_val) = (x_train, y_train), (x_train[:0], y_train[:0])
-    train_ds = _one_hot(make_dataset(x_tr, y_tr, batch_size, shuffle=True, seed=seed))
-    val_ds = _one_hot(make_dataset(x_val, y_val, batch_size=512)) if holdout else None
-
-    # The network itself is returned; augmentation is only a wrapper that trains it.
+    pipes = make_pipelines(x_train, y_train, val_fraction, batch_size, seed)
     trained = with_augmentation(model, seed) if augment else model
-    steps = math.ceil(len(x_tr) / batch_size) * epochs
-    trained.compile(
-        optimizer=keras.optimizers.Adam(one_cycle(steps, peak_lr)),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
-        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+    compile_for_training(trained, pipes.steps_per_epoch * epochs, peak_lr, label_smoothing)
+    run_callbacks, averager = training_callbacks(
+        epochs, pipes.val is not None, patience, average_last, callbacks
     )
-    run_callbacks: list[keras.callbacks.Callback] = [_LearningRateLog(), *callbacks]
-    # Never the first epoch: a short (quick) run averages what it can and validation decides.
-    average_last = min(average_last, epochs - 1)
-    averager = _WeightAverage(epochs - average_last + 1) if average_last > 1 else None
-    if averager is not None:
-        run_callbacks.append(averager)
-    # The first half of a one-cycle schedule runs at a high learning rate, where the validation
-    # loss stalls for epochs before the cosine's tail brings it down: stopping or choosing an
-    # epoch there would judge the run before it anneals (a 30-epoch run once stopped at epoch 12).
-    first_judged = epochs // 2
-    if holdout:
-        run_callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss",
-                patience=patience,
-                restore_best_weights=True,
-                start_from_epoch=first_judged,
-            )
-        )
     start = time.perf_counter()
     fit = trained.fit(
-        train_ds,
-        validation_data=val_ds,
+        pipes.train,
+        validation_data=pipes.val,
         epochs=epochs,
         callbacks=run_callbacks,
         verbose=verbose,
         shuffle=False,  # the tf.data pipeline already shuffles, seeded, every epoch
     )
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
-    if holdout:  # the epoch early stopping restored
-        best = first_judged + int(np.argmin(history["val_loss"][first_judged:]))
-    else:
-        best = len(fit.epoch) - 1
-    val_accuracy = history["val_accuracy"][best] if holdout else None
-    averaged_epochs = None
-    if averager is not None and len(averager.epochs) > 1:
-        kept = trained.get_weights()  # the best epoch's, restored by early stopping
-        trained.set_weights(averager.average())
-        averaged_epochs = (averager.epochs[0], averager.epochs[-1])
-        if holdout:
-            loss, accuracy = trained.evaluate(val_ds, verbose=0)
-            if loss < history["val_loss"][best]:
-                val_accuracy = float(accuracy)
-            else:
-                trained.set_weights(kept)
-                averaged_epochs = None
-    seconds = time.perf_counter() - start
+    best_epoch, val_accuracy, averaged_epochs = select_weights(
+        trained, history, epochs, averager, pipes.val
+    )
     return TrainResult(
         model=model,
         history=history,
-        seconds=seconds,
-        best_epoch=best + 1,
+        seconds=time.perf_counter() - start,
+        best_epoch=best_epoch,
         val_accuracy=val_accuracy,
         epochs_run=len(fit.epoch),
-        val_split=(x_val, y_val),
+        val_split=pipes.val_split,
         averaged_epochs=averaged_epochs,
     )

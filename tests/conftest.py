@@ -14,6 +14,8 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from digitlib import config
+
 # Only this process draws off-screen: an MPLBACKEND variable would reach the notebook kernels and
 # the book build too, and their figures would never be rendered into the pages.
 matplotlib.use("Agg")
@@ -42,11 +44,39 @@ def mnist_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
+def test_digits():
+    """500 MNIST test digits from the quick sample, 50 of each."""
+    from digitlib import data
+
+    return data.load_quick_sample()[1]
+
+
+@pytest.fixture
+def shipped_card():
+    """The model card committed beside the shipped model."""
+    from digitlib.saving import ModelCard
+
+    return ModelCard.read(config.shipped_model_path())
+
+
+@pytest.fixture(scope="module")
 def recognizer():
     """The shipped model, loaded once per test module."""
     from digitlib import Recognizer
 
     return Recognizer.load()
+
+
+@pytest.fixture(scope="session")
+def shipped_onnx(tmp_path_factory) -> Path:
+    """The shipped model exported by ``python -m digitlib.export``, once per test run."""
+    from digitlib import export
+
+    if not export.supported():
+        pytest.skip("Keras < 3.8 cannot export ONNX")
+    out = tmp_path_factory.mktemp("onnx") / "digit_cnn.onnx"
+    export.main(["--out", str(out)])
+    return out
 
 
 def free_port() -> int:
@@ -69,7 +99,7 @@ def demo_url(recognizer):
         server_port=port,
         prevent_thread_lock=True,
         quiet=True,
-        theme=demo.theme(),
+        **demo.launch_settings(),
     )
     yield f"http://127.0.0.1:{port}/"
     blocks.close()

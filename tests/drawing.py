@@ -69,3 +69,15 @@ def place_digit(
     ink = np.zeros((canvas, canvas), np.float32)
     ink[top : top + size, left : left + size] = np.asarray(big, np.float32) / 255.0
     return ink
+
+
+def number_image(digits: list[np.ndarray], gap: int, size: int = 120) -> np.ndarray:
+    """Digits in a row on a wide canvas; a negative gap makes neighbours overlap."""
+    width = len(digits) * size + (len(digits) - 1) * gap + 40
+    ink = np.zeros((size + 40, width), np.float32)
+    for i, d in enumerate(digits):
+        left = 20 + i * (size + gap)
+        ink[20 : 20 + size, left : left + size] = np.maximum(
+            ink[20 : 20 + size, left : left + size], place_digit(d, size, 0, 0, canvas=size)
+        )
+    return ink

@@ -12,6 +12,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from digitlib import config, models
 
 BENCHMARKS = config.PROJECT_DIR / "benchmarks"
@@ -97,6 +99,35 @@ def test_augmentation_timing_times_every_variant(tmp_path):
     times = json.loads(out.strip().splitlines()[-1])
     assert set(times) == {"keras128", "none128", "tfdata128", "keras256", "tfdata256"}
     assert all(len(t) == 1 and t[0] > 0 for t in times.values())
+
+
+@pytest.mark.browser
+def test_sketchpad_benchmark_reports_agreement_and_page_timings(tmp_path):
+    from digitlib.export import supported
+
+    if not supported():
+        pytest.skip("Keras < 3.8 cannot export the model to ONNX")
+    out = run("sketchpad_benchmark.py", "--quick", cwd=tmp_path)
+    rows = table_rows(out)
+    same, diff = rows["500"][:2]  # the quick sample's 500 test images
+    assert same == "100.00%" and float(diff) <= 1e-4
+    key = next(k for k in rows if k.startswith("navigation to ready"))
+    ready, worst = (float(c) for c in rows[key])
+    assert 0 < ready <= worst
+    key = next(k for k in rows if k.startswith("one prediction"))
+    assert 0 < float(rows[key][0])
+
+
+def test_load_test_runs_demo_and_answers_every_request(tmp_path):
+    """A small load run in CI (10 clients x 5 strokes): every request answered, no errors."""
+    rows = table_rows(run("load_test.py", "--clients", "10", "--requests", "5", cwd=tmp_path))
+    header = rows["clients x requests"]
+    cells = dict(zip(header, rows["10 x 5"], strict=True))
+    assert cells["errors"] == "0 of 50"
+    p50, p95 = float(cells["p50 s"]), float(cells["p95 s"])
+    assert 0 < p50 <= p95
+    for key in ("server MB before", "server MB after", "server peak MB"):
+        assert float(cells[key]) > 100, key  # a live TensorFlow process was measured
 
 
 def test_robustness_benchmark_prints_the_models_side_by_side(tmp_path):

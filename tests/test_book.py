@@ -13,7 +13,7 @@ from digitlib import config
 
 from .browser import chromium_page
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = config.PROJECT_DIR
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 
 pytestmark = pytest.mark.slow
@@ -82,6 +82,16 @@ def test_book_pages_exist(book):
     assert "LeCun" in (book / "book" / "bibliography.html").read_text()
     status = (book / "book" / "status.html").read_text()
     assert all(c in status for c in CHAPTERS)
+
+
+def test_try_it_page_is_built_and_every_chapter_links_to_it(book):
+    html = (book / "book" / "tryit.html").read_text()
+    assert 'id="sketchpad-canvas"' in html and "../_static/sketchpad/sketchpad.js" in html
+    for script in ("sketchpad.js", "mnist.js", "sketchpad.css"):
+        assert (book / "_static" / "sketchpad" / script).is_file(), script
+    pages = [book / "book" / "intro.html"] + [book / "notebooks" / f"{c}.html" for c in CHAPTERS]
+    for page in pages:
+        assert "tryit.html" in page.read_text(), f"{page.name} links to the Try it page"
 
 
 def test_solutions_are_hidden_until_clicked(book):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import io
 import socket
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -272,11 +274,35 @@ def test_train_val_split_is_stratified_seeded_and_disjoint():
         data.train_val_split(x, y, 1.5)
 
 
-def test_make_dataset_batches_scaled_images():
-    (x, y), _ = data.load_quick_sample()
-    ds = data.make_dataset(x[:300], y[:300], batch_size=128, shuffle=True)
-    batches = list(ds.as_numpy_iterator())
-    assert [len(b[1]) for b in batches] == [128, 128, 44]
-    images = batches[0][0]
-    assert images.shape == (128, 28, 28, 1) and images.dtype == np.float32
-    assert 0.0 <= images.min() and images.max() <= 1.0
+def gzip_bomb(megabytes: int) -> bytes:
+    """A small gzip file that decompresses to ``megabytes`` MB of zeros, made chunk by chunk."""
+    out = io.BytesIO()
+    zeros = bytes(1 << 20)
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as stream:
+        for _ in range(megabytes):
+            stream.write(zeros)
+    return out.getvalue()
+
+
+def test_gzip_bomb_in_a_folder_stops_at_the_size_mnist_can_have(tmp_path, tiny_mnist):
+    folder = write_folder(tmp_path / "mnist", tiny_mnist)
+    bomb = gzip_bomb(200)
+    assert len(bomb) < 1_000_000
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(data.MnistError, match="decompresses to more than") as err:
+            data.load_mnist(folder)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    limit = 16 + 30 * 28 * 28  # the tiny x_train file
+    assert f"{limit:,} bytes" in str(err.value)
+    assert peak < 3 * limit + 5_000_000, f"{peak / 1e6:.0f} MB held while reading a bomb"
+
+
+def test_idx_size_is_the_real_mnist_file_size(tmp_path, tiny_mnist):
+    folder = write_folder(tmp_path / "mnist", tiny_mnist)
+    for f in data.FILES:
+        assert len(gzip.decompress(tiny_mnist[f.name + ".gz"])) == data.idx_size(f)
+    assert data.load_mnist(folder)[0][0].shape == (30, 28, 28)

@@ -15,7 +15,7 @@ import yaml
 
 from digitlib import config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = config.PROJECT_DIR
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ALLOWED_METADATA = {"kernelspec", "language_info", "colab"}
 
@@ -64,9 +64,26 @@ def test_every_chapter_starts_and_ends_the_same_way(path):
     assert "config.setup_notebook()" in setup and len(setup.splitlines()) <= 15
     text = "\n".join(source(c) for c in cells if c["cell_type"] == "markdown")
     assert "## Summary" in text and "## Exercises" in text
-    assert "<summary>Solution</summary>" in text or any(
-        "hide-input" in c["metadata"].get("tags", []) for c in cells
-    )
+
+
+SOLUTIONS_HIDDEN = NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", SOLUTIONS_HIDDEN, ids=lambda p: p.stem)
+def test_solutions_stay_hidden_until_the_reader_asks(path):
+    cells = load(path)["cells"]
+    start = next(i for i, c in enumerate(cells) if "## Exercises" in source(c))
+    after = cells[start:]
+    exercise = re.compile(r"^\*\*Exercise \d", re.M)
+    assert any(exercise.search(source(c)) for c in after), "no exercises"
+    for cell in after:
+        text = source(cell)
+        if cell["cell_type"] == "code":
+            # The book folds the whole cell, code and output, behind a "show" button.
+            assert "hide-cell" in cell["metadata"].get("tags", []), text[:80]
+        elif text.strip() != "## Exercises" and not exercise.search(text):
+            folded = "<summary>Solution</summary>" in text or ":class: dropdown" in text
+            assert folded, f"a solution shown in the open: {text[:80]}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -110,3 +127,17 @@ def test_full_mode_chapters_write_only_where_git_ignores():
             names |= set(re.findall(r"output_dir\(\s*\"(\w+)\"", code))
     assert names, "a chapter saves its work through config.output_dir"
     assert names <= ignored, f"not ignored by git: {names - ignored}"
+
+
+def test_training_chapter_builds_learning_from_first_principles():
+    path = ROOT / "notebooks" / "04_training.ipynb"
+    cells = load(path)["cells"]
+    text = "\n".join(source(c) for c in cells if c["cell_type"] == "markdown")
+    code = "\n".join(code_sources(path))
+    assert text.count("$$") >= 2 * 6, "the loss, gradient, update, backprop, Adam, schedule"
+    for idea in ("cross-entropy", "gradient descent", "backpropagation", "Adam", "label smoothing"):
+        assert idea.lower() in text.lower(), idea
+    # A gradient step written out, the tape checked against it, and a visible compile and fit.
+    assert "W -= lr * gW" in code and "tf.GradientTape()" in code
+    assert ".compile(" in code and ".fit(" in code and "keras.Sequential([" in code
+    assert "getsource(training.train)" not in code, "the reader sees a compile/fit, not train()"

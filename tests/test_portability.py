@@ -48,9 +48,10 @@ def run(python: Path, code: str, **env: str) -> str:
 SCORE = """
 import json, keras, numpy
 from digitlib import data, saving
+from digitlib.preprocess import to_model_input
 model = saving.load()
 _, (x, y) = data.load_mnist()
-probs = model.predict(x[..., None].astype("float32") / 255.0, batch_size=500, verbose=0)
+probs = model.predict(to_model_input(x), batch_size=500, verbose=0)
 print(json.dumps({"keras": keras.__version__, "accuracy": float((probs.argmax(1) == y).mean()),
                   "n": len(y)}))
 """

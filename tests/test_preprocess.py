@@ -169,6 +169,31 @@ def test_decompression_bomb_is_refused_with_a_message(tmp_path):
         to_mnist(path)
 
 
+@pytest.mark.parametrize("shape", [(1, 3000), (3, 3000), (3000, 1), (2, 1100, 3), (1, 600, 4)])
+def test_thin_images_are_read_not_crashed(shape):
+    thin = np.zeros(shape, np.uint8)
+    thin[..., 0, : shape[1] // 2] = 255
+    assert preprocess.ink_map(thin).ndim == 2
+    result = to_mnist(thin)
+    assert result is None or result.shape == (28, 28)
+
+
+def test_thin_sketch_layer_is_read_not_crashed():
+    layer = np.zeros((1, 600, 4), np.uint8)
+    layer[..., 3] = 255
+    result = to_mnist({"background": None, "layers": [layer], "composite": None})
+    assert result is None or result.shape == (28, 28)
+
+
+def test_too_large_message_states_the_real_limit(tmp_path):
+    path = tmp_path / "bomb.png"
+    Image.new("1", (12000, 10001), 1).save(path)  # just over 120 megapixels
+    assert 12000 * 10001 > preprocess.MAX_PIXELS
+    with pytest.raises(ImageError) as err:
+        to_mnist(path)
+    assert f"{preprocess.MAX_PIXELS:,} pixels" in str(err.value)
+
+
 @pytest.fixture(scope="module")
 def quick():
     from digitlib.data import load_mnist

@@ -8,7 +8,8 @@ import keras
 import numpy as np
 import pytest
 
-from digitlib import config, models, saving
+from digitlib import config, data, models, saving
+from digitlib.evaluation import evaluate
 from digitlib.saving import ModelCard, ModelLoadError, ModelNotFoundError
 
 
@@ -87,3 +88,22 @@ def test_a_bad_card_is_one_clear_line(tmp_path, card, expected):
     with pytest.raises(ModelLoadError, match=expected) as error:
         saving.load(path)
     assert "\n" not in str(error.value) and str(tmp_path) not in str(error.value)
+
+
+def test_shipped_model_is_the_network_build_cnn_builds():
+    """The chapters teach ``build_cnn()``; the demo runs the shipped model: the same network."""
+    shipped = saving.load()
+    built = models.build_cnn()
+    assert [(layer.name, layer.count_params()) for layer in shipped.layers] == [
+        (layer.name, layer.count_params()) for layer in built.layers
+    ]
+
+
+def test_shipped_model_reads_what_its_card_says(mnist_dir, shipped_card):
+    """A full run within the 15-minute budget that reads >= 99.6% of MNIST's test set."""
+    _, (x_test, y_test) = data.load_mnist(mnist_dir)
+    accuracy = evaluate(saving.load(), x_test, y_test).accuracy
+    assert accuracy >= 0.996  # at most 40 of the 10,000 test digits wrong
+    assert abs(accuracy - shipped_card.test_accuracy) <= 0.001
+    assert shipped_card.quick is False and shipped_card.test_examples == 10_000
+    assert shipped_card.training_seconds <= 15 * 60
