@@ -107,6 +107,7 @@ benchmarks: install
 	$(PY) benchmarks/train_benchmark.py
 	$(PY) benchmarks/inference_benchmark.py
 	$(PY) benchmarks/sketchpad_benchmark.py
+	$(PY) benchmarks/robustness_benchmark.py
 
 clean:
 	rm -rf book/_build book/quick .pytest_cache .ruff_cache .venv-colab .venv-oldest \

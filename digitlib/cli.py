@@ -35,7 +35,7 @@ def _versions() -> dict[str, str]:
 
 
 def make_card(
-    *, model_name: str, options: dict, augment: bool, result, test, quick: bool, command: str
+    *, model_name: str, options: dict, augment: bool | str, result, test, quick: bool, command: str
 ) -> ModelCard:
     """The card of a model the command line has trained and tested."""
     model = result.model
@@ -124,8 +124,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--augment",
-        action="store_true",
-        help="train on randomly rotated, shifted and zoomed digits (digitlib.models.augmentation)",
+        nargs="?",
+        const="geometric",
+        default=None,
+        choices=models.AUGMENTATIONS,
+        help="train on disturbed digits (digitlib.models.augmentation): alone or 'geometric', "
+        "randomly rotated, shifted and zoomed; 'robust' adds shear, noise, specks, blur, stroke "
+        "width, contrast, paper lines and shadows",
     )
     parser.add_argument(
         "--widths",
@@ -148,6 +153,8 @@ def main(argv: list[str] | None = None) -> ModelCard:
     if args.widths is not None and args.model != "cnn":
         parser.error(f"--widths is an option of --model cnn, not of --model {args.model}")
 
+    # The card says true for the geometric augmentation, as before there was a choice.
+    augment = {None: False, "geometric": True}.get(args.augment, args.augment)
     quick = config.is_quick(args.quick or None)
     out = args.out or config.output_dir("models", quick) / f"digit_{args.model}.weights.h5"
     if not out.name.endswith(saving.WEIGHTS_SUFFIX):
@@ -163,7 +170,7 @@ def main(argv: list[str] | None = None) -> ModelCard:
         epochs=args.epochs,
         val_fraction=args.val_fraction,
         average_last=args.average_last,
-        augment=args.augment,
+        augment=augment,
         seed=args.seed,
         quick=quick,
         verbose=args.verbose,
@@ -173,7 +180,7 @@ def main(argv: list[str] | None = None) -> ModelCard:
     card = make_card(
         model_name=args.model,
         options=options,
-        augment=args.augment,
+        augment=augment,
         result=result,
         test=test,
         quick=quick,

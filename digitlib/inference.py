@@ -17,7 +17,7 @@ import numpy as np
 from . import config, saving
 from .calibration import apply_temperature
 from .contract import INPUT_SHAPE, NUM_CLASSES, SIDE
-from .preprocess import Box, ink_map, ink_to_mnist
+from .preprocess import Box, ink_map, ink_to_mnist, to_mnist
 from .saving import ModelLoadError, ModelNotFoundError
 from .segment import isolate, segment_digits
 
@@ -98,11 +98,8 @@ class Recognizer:
         return apply_temperature(probs, self.temperature).astype(np.float32)
 
     def predict(self, image: Any) -> Prediction:
-        """Read one digit from any image ``ink_map`` accepts."""
-        return self._predict_ink(ink_map(image))
-
-    def _predict_ink(self, ink: np.ndarray) -> Prediction:
-        x = ink_to_mnist(ink)
+        """Read one digit from any image ``ink_map`` accepts (MNIST-form input as it is)."""
+        x = to_mnist(image)
         if x is None:
             return _empty()
         probs = self.probabilities(x[None])[0]

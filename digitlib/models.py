@@ -56,8 +56,23 @@ def build_keras_example() -> keras.Model:
     )
 
 
-def augmentation(seed: int = config.SEED) -> keras.Sequential:
-    """Small random rotations, shifts and zooms, put in front of a network while it trains."""
+#: The kinds of ``augmentation``: ``train(augment=True)`` is "geometric".
+AUGMENTATIONS = ("geometric", "robust")
+
+
+def augmentation(seed: int = config.SEED, kind: str = "geometric") -> keras.Sequential:
+    """Random changes to the digits, put in front of a network while it trains.
+
+    ``geometric``: small random rotations, shifts and zooms. ``robust``: wider geometry (shear
+    and perspective too) and the disturbances of ``digitlib.transforms`` (noise, specks, blur,
+    stroke width, contrast, paper lines, shadows); see ``digitlib.augmentation``.
+    """
+    if kind == "robust":
+        from .augmentation import RandomDisturbance
+
+        return keras.Sequential([RandomDisturbance(seed=seed, name="disturb")], name="augment")
+    if kind != "geometric":
+        raise ValueError(f"unknown augmentation {kind!r}; choose one of {AUGMENTATIONS}")
     return keras.Sequential(
         [
             layers.RandomRotation(10 / 360, fill_mode="constant", seed=seed),
@@ -68,10 +83,13 @@ def augmentation(seed: int = config.SEED) -> keras.Sequential:
     )
 
 
-def with_augmentation(model: keras.Model, seed: int = config.SEED) -> keras.Model:
-    """``model`` behind ``augmentation(seed)``: what trains; ``model`` itself is what is kept."""
+def with_augmentation(
+    model: keras.Model, seed: int = config.SEED, kind: str = "geometric"
+) -> keras.Model:
+    """``model`` behind ``augmentation(seed, kind)``: what trains; ``model`` itself is kept."""
     return keras.Sequential(
-        [keras.Input(model.input_shape[1:]), augmentation(seed), model], name=f"{model.name}_aug"
+        [keras.Input(model.input_shape[1:]), augmentation(seed, kind), model],
+        name=f"{model.name}_aug",
     )
 
 

@@ -182,18 +182,67 @@ def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
     if np.median(border) >= 0.5:
         gray = 1.0 - gray  # dark ink on light paper: flip, so the ink is the bright part
     # The background is what is left when the strokes (thinner than this window) are opened
-    # away; subtracting it evens out shadows and uneven lighting.
+    # away; subtracting it evens out shadows and uneven lighting. The picture is first extended
+    # past its edges as a shadow would go on (odd reflection continues a slope), so the opening
+    # does not cut the corner off a shadow that darkens towards an edge.
     size = max(3, int(round(max(h, w) / 4)))
-    background = ndimage.grey_opening(gray, size=(size, size))
-    background = ndimage.uniform_filter(background, size=size)
+    padded = np.pad(gray, size, mode="reflect", reflect_type="odd")
+    background = ndimage.grey_opening(padded, size=(size, size))
+    background = ndimage.uniform_filter(background, size=max(3, size // 4))[size:-size, size:-size]
     ink = np.clip(gray - background, 0.0, None)
+    ink = np.clip(ink - _paper_lines(ink), 0.0, None)
     peak = float(ink.max())
     if peak < MIN_CONTRAST:
         return np.zeros_like(ink)
     ink /= peak
     # Paper texture and sensor noise fall below Otsu's threshold between paper and ink.
     ink[ink < 0.5 * _otsu(ink)] = 0.0
-    return ink.astype(np.float32)
+    return _without_crumbs(ink).astype(np.float32)
+
+
+#: How much darker than the paper (on a 0-1 scale) a ruled or grid line must be to be found,
+#: and the share of the picture's width (height) it must cross: more than a digit ever does.
+LINE_CONTRAST = 0.04
+LINE_COVER = 0.85
+
+
+def _paper_lines(ink: np.ndarray) -> np.ndarray:
+    """The straight lines of ruled or squared paper in an ink map, to subtract from it.
+
+    A horizontal opening keeps only what runs unbroken for a quarter of the width: lines, a
+    long flat stroke, and the paper's own faint level. A row is a line where what survives along
+    nearly all of it stands clearly above the paper's level, which a digit's strokes, crossing
+    only part of the picture, never do (and likewise columns); and as paper repeats its lines,
+    at least two must be found, so a 1 that fills the picture stays. Only the line's own
+    strength is subtracted, so ink that crosses a line keeps what it has above it.
+    """
+    h, w = ink.shape
+    lines = np.zeros_like(ink)
+    for axis, length in ((1, w), (0, h)):  # horizontal lines run along axis 1
+        size = (1, max(5, length // 4)) if axis == 1 else (max(5, length // 4), 1)
+        runs = ndimage.grey_opening(ink, size=size)
+        along = np.percentile(runs, 100 * (1 - LINE_COVER), axis=axis)  # per row (or column)
+        paper = float(np.median(along))
+        across = along > paper + LINE_CONTRAST
+        if ndimage.label(across)[1] < 2:
+            continue  # paper repeats its lines; one lone stroke across is a digit filling it
+        across = ndimage.binary_dilation(across, iterations=1)  # the line's soft edges
+        mask = across[:, None] if axis == 1 else across[None, :]
+        lines = np.maximum(lines, np.where(mask, np.clip(runs - paper, 0.0, None), 0.0))
+    return lines
+
+
+def _without_crumbs(ink: np.ndarray, share: float = 0.05, faint: float = 0.3) -> np.ndarray:
+    """Drop pieces of ink with less than ``share`` of the largest piece's ink (left-over line
+    ends, dust) or never darker than ``faint`` (a shadow's edge, not a pen's stroke)."""
+    labels, count = ndimage.label(ink > 0, structure=np.ones((3, 3)))
+    if count <= 1:
+        return ink
+    index = np.arange(1, count + 1)
+    mass = ndimage.sum_labels(ink, labels, index=index)
+    peak = ndimage.maximum(ink, labels, index=index)
+    keep = np.concatenate([[False], (mass >= share * mass.max()) & (peak >= faint)])
+    return np.where(keep[labels], ink, 0.0)
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -308,10 +357,44 @@ def center_in_frame(digit: np.ndarray, frame: int = FRAME) -> np.ndarray:
 def to_mnist(image: Any) -> np.ndarray | None:
     """Bring any image to MNIST form: float32 (28, 28) in [0, 1], white ink on black.
 
-    Returns None when there is no ink to read (an empty sketchpad, a blank page).
+    An image already in MNIST form (``mnist_form``) is only scaled to [0, 1]: cropping and
+    resampling it again would lose detail. Returns None when there is no ink to read (an empty
+    sketchpad, a blank page).
     """
-    ink = ink_map(image)
-    return ink_to_mnist(ink)
+    ready = mnist_form(image)
+    if ready is not None:
+        return ready if has_ink(ready) else None
+    return ink_to_mnist(ink_map(image))
+
+
+#: How far (pixels) the centre of mass of an MNIST-form digit may be from the frame's middle
+#: (MNIST's own are all within 1), and the range of its ink's longer side (MNIST's: 19-20).
+MNIST_FORM_CENTRE = 1.5
+MNIST_FORM_SIDE = (17, 22)
+
+
+def mnist_form(image: Any) -> np.ndarray | None:
+    """``image`` as float32 (28, 28) in [0, 1] if it is already in MNIST form, else None.
+
+    MNIST form: a 28x28 grey array (or PIL image), light ink on a dark border, the ink's longer
+    side about 20 pixels and its centre of mass within 1.5 pixels of the middle.
+    """
+    if isinstance(image, Image.Image) and image.size == (FRAME, FRAME) and image.mode in "LF":
+        image = np.asarray(image)
+    if not isinstance(image, np.ndarray) or image.dtype.kind not in "uifb":
+        return None
+    arr = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image
+    if arr.shape != (FRAME, FRAME):
+        return None
+    x = _as_unit_float(arr)
+    ring = np.concatenate([x[:2].ravel(), x[-2:].ravel(), x[:, :2].ravel(), x[:, -2:].ravel()])
+    if x.max() <= 0 or ring.mean() > 0.08:
+        return x if x.max() <= 0 else None  # empty, or dark ink on light paper
+    box = ink_box(x, level=0.05 * float(x.max()))
+    cy, cx = center_of_mass(x)
+    low, high = MNIST_FORM_SIDE
+    centred = max(abs(cy - 13.5), abs(cx - 13.5)) <= MNIST_FORM_CENTRE
+    return x if centred and low <= max(box.height, box.width) <= high else None
 
 
 def ink_to_mnist(ink: np.ndarray) -> np.ndarray | None:

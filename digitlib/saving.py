@@ -47,7 +47,7 @@ class ModelCard:
     options: dict[str, Any] = field(default_factory=dict)
     parameters: int | None = None
     architecture: list[dict[str, Any]] = field(default_factory=list)
-    augment: bool = False
+    augment: bool | str = False  # True: the geometric augmentation; or its kind, "robust"
     epochs_run: int | None = None
     best_epoch: int | None = None
     averaged_epochs: list[int] | None = None

@@ -1,36 +1,460 @@
 """Ways to disturb MNIST digits, for testing how robust a model is (chapter 7).
 
-Each takes uint8 images (N, 28, 28) and returns uint8 images of the same shape.
+Two families. The MNIST-C family (Mu and Gilmer, 2019) disturbs the 28x28 digit itself: noise of
+several kinds, specks, blur, thicker and thinner strokes, shift, rotation, shear and scale. The
+photo family adds what a phone photo of a digit on paper brings: uneven light, low contrast,
+coloured (blue ballpoint) ink, ruled and squared paper, JPEG artefacts, slight blur and
+perspective. Each function takes uint8 images (N, 28, 28), white ink on black (MNIST form), and
+returns uint8 images of the same shape; the random ones take a ``seed`` and give the same
+result for the same seed. Parameters that vary per image (an angle, a shift) may be one number
+for every image or one per image.
+
+``corrupt(images, kind, severity, seed)`` applies a kind from ``CORRUPTIONS`` at severity 1, 2
+or 3; ``photo_suite`` and ``sketchpad_suite`` render digits as photos and sketchpad drawings at
+random size and place, to test the whole ``Recognizer`` pipeline.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
-
-def _each(images: np.ndarray, fn) -> np.ndarray:
-    out = np.stack([fn(img.astype(np.float32)) for img in np.asarray(images)])
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+Images = np.ndarray  # uint8 (N, 28, 28), white ink on black
 
 
-def shift(images: np.ndarray, dx: int, dy: int = 0) -> np.ndarray:
+def _each(images: np.ndarray, fn, *per_image) -> np.ndarray:
+    """Apply ``fn(image_float, *params)`` to each image; params broadcast to one per image."""
+    images = np.asarray(images)
+    n = len(images)
+    params = [np.broadcast_to(np.asarray(p, dtype=float), (n,)) for p in per_image]
+    out = [fn(img.astype(np.float32), *(p[i] for p in params)) for i, img in enumerate(images)]
+    return _to_uint8(np.stack(out) if out else images.astype(np.float32))
+
+
+def _to_uint8(images: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(images), 0, 255).astype(np.uint8)
+
+
+def _unit(images: np.ndarray) -> np.ndarray:
+    return np.asarray(images, np.float32) / 255.0
+
+
+def _from_unit(images: np.ndarray) -> np.ndarray:
+    return _to_uint8(np.asarray(images) * 255.0)
+
+
+def _affine(im: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Map output (row, col) to input by ``matrix`` about the frame's centre (bilinear, black)."""
+    centre = (np.array(im.shape) - 1) / 2
+    offset = centre - matrix @ centre
+    return ndimage.affine_transform(im, matrix, offset=offset, order=1, cval=0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry and stroke
+
+
+def shift(images: Images, dx, dy=0) -> Images:
     """Move digits ``dx`` pixels right and ``dy`` down; what leaves the frame is lost."""
-    return _each(images, lambda im: ndimage.shift(im, (dy, dx), order=0, cval=0.0))
+    return _each(images, lambda im, x, y: ndimage.shift(im, (y, x), order=0, cval=0.0), dx, dy)
 
 
-def rotate(images: np.ndarray, degrees: float) -> np.ndarray:
+def rotate(images: Images, degrees) -> Images:
     """Rotate digits about the frame's centre, anticlockwise."""
-    return _each(images, lambda im: ndimage.rotate(im, degrees, reshape=False, order=1, cval=0.0))
+    return _each(
+        images,
+        lambda im, d: ndimage.rotate(im, d, reshape=False, order=1, cval=0.0),
+        degrees,
+    )
 
 
-def thicken(images: np.ndarray, pixels: int = 1) -> np.ndarray:
+def shear(images: Images, amount) -> Images:
+    """Slant digits: each row moves ``amount`` times its height above the centre to the right."""
+    return _each(images, lambda im, s: _affine(im, np.array([[1.0, 0.0], [s, 1.0]])), amount)
+
+
+def scale(images: Images, factor) -> Images:
+    """Zoom digits about the frame's centre: above 1 larger (and maybe cut), below 1 smaller."""
+    return _each(images, lambda im, f: _affine(im, np.eye(2) / f), factor)
+
+
+def perspective(images: Images, amount: float, seed: int = 0) -> Images:
+    """Seen from slightly off-square: each corner moves up to ``amount`` pixels at random."""
+    rng = np.random.default_rng(seed)
+    images = np.asarray(images)
+    corners = np.array([[0, 0], [27, 0], [27, 27], [0, 27]], float)  # (x, y) of the frame
+    out = []
+    for img in images:
+        moved = corners + rng.uniform(-amount, amount, corners.shape)
+        coeffs = _perspective_coeffs(corners, moved)
+        pil = Image.fromarray(img).transform(
+            (28, 28), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR, fillcolor=0
+        )
+        out.append(np.asarray(pil))
+    return np.stack(out) if out else images.copy()
+
+
+def _perspective_coeffs(out_pts: np.ndarray, in_pts: np.ndarray) -> tuple:
+    """PIL's eight coefficients that map output points to input points."""
+    rows = []
+    for (x, y), (u, v) in zip(out_pts, in_pts, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    return tuple(np.linalg.solve(np.array(rows), in_pts.reshape(-1)))
+
+
+def _stroke(images: Images, pixels: float, op) -> Images:
+    """Grey dilation or erosion by ``pixels`` on every side; a fraction blends the two nearest
+    whole windows (0.5 is a 2x2 window, one pixel on one side)."""
+    if pixels < 0:
+        raise ValueError(f"pixels must be 0 or more, not {pixels}")
+    size = 2 * pixels + 1
+    lo, hi = int(np.floor(size)), int(np.ceil(size))
+    t = size - lo
+
+    def one(im):
+        low = op(im, size=(lo, lo))
+        return low if hi == lo else (1 - t) * low + t * op(im, size=(hi, hi))
+
+    return _each(images, one)
+
+
+def thicken(images: Images, pixels: float = 1) -> Images:
     """Make strokes thicker by ``pixels`` on every side (grey dilation)."""
-    size = 2 * pixels + 1
-    return _each(images, lambda im: ndimage.grey_dilation(im, size=(size, size)))
+    return _stroke(images, pixels, ndimage.grey_dilation)
 
 
-def thin(images: np.ndarray, pixels: int = 1) -> np.ndarray:
+def thin(images: Images, pixels: float = 1) -> Images:
     """Make strokes thinner by ``pixels`` on every side (grey erosion)."""
-    size = 2 * pixels + 1
-    return _each(images, lambda im: ndimage.grey_erosion(im, size=(size, size)))
+    return _stroke(images, pixels, ndimage.grey_erosion)
+
+
+def blur(images: Images, sigma: float) -> Images:
+    """Out of focus: a Gaussian blur of ``sigma`` pixels."""
+    return _each(images, lambda im: ndimage.gaussian_filter(im, sigma))
+
+
+# ---------------------------------------------------------------------------------------------
+# Noise and specks
+
+
+def gaussian_noise(images: Images, sigma: float, seed: int = 0) -> Images:
+    """Add Gaussian noise of standard deviation ``sigma`` on the [0, 1] scale, clipped."""
+    rng = np.random.default_rng(seed)
+    x = _unit(images)
+    return _from_unit(np.clip(x + rng.normal(0.0, sigma, x.shape), 0.0, 1.0))
+
+
+def shot_noise(images: Images, photons: float, seed: int = 0) -> Images:
+    """Photon (Poisson) noise: ``photons`` is the count at full brightness; fewer is noisier."""
+    rng = np.random.default_rng(seed)
+    x = _unit(images)
+    return _from_unit(np.clip(rng.poisson(x * photons) / photons, 0.0, 1.0))
+
+
+def impulse_noise(images: Images, amount: float, seed: int = 0) -> Images:
+    """Salt and pepper: a share ``amount`` of the pixels turned fully white or black, half each."""
+    rng = np.random.default_rng(seed)
+    out = np.array(images, np.uint8, copy=True)
+    hit = rng.random(out.shape) < amount
+    salt = rng.random(out.shape) < 0.5
+    out[hit & salt] = 255
+    out[hit & ~salt] = 0
+    return out
+
+
+def specks(images: Images, count: int, seed: int = 0) -> Images:
+    """Dust: ``count`` specks of one or two pixels across, anywhere in the frame."""
+    rng = np.random.default_rng(seed)
+    out = np.array(images, np.uint8, copy=True)
+    n = len(out)
+    for _ in range(count):
+        rows, cols = rng.integers(0, 27, n), rng.integers(0, 27, n)
+        size = rng.integers(1, 3, n)
+        level = rng.integers(150, 256, n).astype(np.uint8)
+        for i in range(n):
+            patch = out[i, rows[i] : rows[i] + size[i], cols[i] : cols[i] + size[i]]
+            np.maximum(patch, level[i], out=patch)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Photo effects, as they look once a photo is turned into white ink on black
+
+
+def uneven_light(images: Images, strength: float, seed: int = 0) -> Images:
+    """A shadow across the paper: the background brightens by up to ``strength`` along a ramp
+    at a random angle (a darker patch of paper is a brighter one once inverted)."""
+    rng = np.random.default_rng(seed)
+    x = _unit(images)
+    rows, cols = np.indices((28, 28)) / 27.0 - 0.5
+    angles = rng.uniform(0, 2 * np.pi, len(x))[:, None, None]
+    ramps = np.cos(angles) * cols + np.sin(angles) * rows
+    low = ramps.min(axis=(1, 2), keepdims=True)
+    ramps = (ramps - low) / (ramps.max(axis=(1, 2), keepdims=True) - low)
+    light = strength * ramps
+    return _from_unit(x + light * (1.0 - x))
+
+
+def low_contrast(images: Images, contrast: float) -> Images:
+    """Grey ink on grey paper: the range between paper and ink shrinks to ``contrast``."""
+    return _from_unit((1.0 - contrast) / 2 + contrast * _unit(images))
+
+
+#: Paper and a blue ballpoint's ink, RGB in [0, 1]; lighter blues are a pen running dry.
+PAPER = (0.95, 0.94, 0.90)
+BLUE_INK = (0.12, 0.20, 0.62)
+LIGHT_BLUE_INK = (0.35, 0.45, 0.85)
+FADED_BLUE_INK = (0.5, 0.6, 0.9)
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def coloured_ink(images: Images, ink=BLUE_INK, paper=PAPER) -> Images:
+    """Ink of colour ``ink`` on ``paper``, as its brightness shows it: less contrast than black."""
+    lp, li = float(LUMA @ np.array(paper)), float(LUMA @ np.array(ink))
+    return _from_unit((1.0 - lp) + (lp - li) * _unit(images))
+
+
+def _lines_mask(spacing: int, offset: int, horizontal: bool, vertical: bool) -> np.ndarray:
+    idx = (np.arange(28) - offset) % spacing == 0
+    mask = np.zeros((28, 28), bool)
+    if horizontal:
+        mask[idx, :] = True
+    if vertical:
+        mask[:, idx] = True
+    return mask
+
+
+def _paper_lines(images, spacing, strength, seed, vertical) -> Images:
+    rng = np.random.default_rng(seed)
+    x = _unit(images)
+    out = x.copy()
+    for i in range(len(x)):
+        mask = _lines_mask(spacing, int(rng.integers(spacing)), True, vertical)
+        out[i] = np.where(mask, np.maximum(x[i], strength), x[i])
+    return _from_unit(out)
+
+
+def ruled_paper(images: Images, spacing: int, strength: float, seed: int = 0) -> Images:
+    """Written on ruled paper: faint horizontal lines every ``spacing`` pixels (ink on top)."""
+    return _paper_lines(images, spacing, strength, seed, vertical=False)
+
+
+def squared_paper(images: Images, spacing: int, strength: float, seed: int = 0) -> Images:
+    """Written on squared paper: a faint grid every ``spacing`` pixels."""
+    return _paper_lines(images, spacing, strength, seed, vertical=True)
+
+
+def jpeg(images: Images, quality: int) -> Images:
+    """Saved as a JPEG of ``quality`` (1-95), as a photo of dark ink on light paper would be."""
+    out = []
+    for img in np.asarray(images):
+        buf = io.BytesIO()
+        Image.fromarray(255 - img).save(buf, format="JPEG", quality=int(quality))
+        out.append(255 - np.asarray(Image.open(buf).convert("L")))
+    return np.stack(out) if out else np.asarray(images).copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark's kinds and severities
+
+
+def _signed(values, seed: int, n: int) -> np.ndarray:
+    """``values`` with a random sign per image (rotate left or right, shear either way)."""
+    return np.where(np.random.default_rng(seed).random(n) < 0.5, -1.0, 1.0) * values
+
+
+def _random_shift(images, pixels, seed):
+    angle = np.random.default_rng(seed).uniform(0, 2 * np.pi, len(images))
+    return shift(images, np.rint(pixels * np.cos(angle)), np.rint(pixels * np.sin(angle)))
+
+
+def _random_scale(images, factor, seed):
+    n = len(images)
+    return scale(images, np.where(np.random.default_rng(seed).random(n) < 0.5, factor, 1 / factor))
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """One kind of disturbance at three severities (``levels[0]`` mildest)."""
+
+    name: str
+    family: str  # "MNIST-C" or "photo"
+    apply: Callable[[Images, object, int], Images]  # (images, level, seed) -> images
+    levels: tuple
+    unit: str  # what a level means, for tables and plots
+
+
+CORRUPTIONS: dict[str, Corruption] = {
+    c.name: c
+    for c in [
+        Corruption("gaussian noise", "MNIST-C", gaussian_noise, (0.1, 0.2, 0.3), "sigma"),
+        Corruption("shot noise", "MNIST-C", shot_noise, (60, 20, 8), "photons"),
+        Corruption("impulse noise", "MNIST-C", impulse_noise, (0.02, 0.05, 0.08), "share"),
+        Corruption("specks", "MNIST-C", specks, (2, 4, 6), "specks"),
+        Corruption("blur", "MNIST-C", lambda x, s, _: blur(x, s), (0.6, 0.9, 1.2), "sigma px"),
+        Corruption("thick strokes", "MNIST-C", lambda x, p, _: thicken(x, p), (0.5, 1, 1.5), "px"),
+        Corruption("thin strokes", "MNIST-C", lambda x, p, _: thin(x, p), (0.5, 0.75, 1), "px"),
+        Corruption("shift", "MNIST-C", _random_shift, (2, 3, 4), "px"),
+        Corruption(
+            "rotation",
+            "MNIST-C",
+            lambda x, d, s: rotate(x, _signed(d, s, len(x))),
+            (10, 20, 30),
+            "degrees",
+        ),
+        Corruption(
+            "shear",
+            "MNIST-C",
+            lambda x, a, s: shear(x, _signed(a, s, len(x))),
+            (0.2, 0.35, 0.5),
+            "slope",
+        ),
+        Corruption("scale", "MNIST-C", _random_scale, (1.15, 1.25, 1.35), "zoom"),
+        Corruption("uneven light", "photo", uneven_light, (0.2, 0.35, 0.5), "shadow"),
+        Corruption(
+            "low contrast",
+            "photo",
+            lambda x, c, _: low_contrast(x, c),
+            (0.6, 0.45, 0.3),
+            "contrast",
+        ),
+        Corruption(
+            "blue ink",
+            "photo",
+            lambda x, ink, _: coloured_ink(x, ink),
+            (BLUE_INK, LIGHT_BLUE_INK, FADED_BLUE_INK),
+            "RGB",
+        ),
+        Corruption(
+            "ruled paper",
+            "photo",
+            lambda x, p, s: ruled_paper(x, p[0], p[1], s),
+            ((9, 0.25), (7, 0.35), (6, 0.45)),
+            "(spacing, line)",
+        ),
+        Corruption(
+            "squared paper",
+            "photo",
+            lambda x, p, s: squared_paper(x, p[0], p[1], s),
+            ((9, 0.25), (7, 0.3), (6, 0.4)),
+            "(spacing, line)",
+        ),
+        Corruption("jpeg", "photo", lambda x, q, _: jpeg(x, q), (40, 20, 10), "quality"),
+        Corruption("slight blur", "photo", lambda x, s, _: blur(x, s), (0.4, 0.5, 0.6), "sigma px"),
+        Corruption("perspective", "photo", perspective, (1.5, 2.5, 3.5), "px"),
+    ]
+}
+
+
+def corrupt(images: Images, kind: str, severity: int | np.ndarray, seed: int = 0) -> Images:
+    """Apply ``CORRUPTIONS[kind]`` at ``severity`` 1-3 (one for all images, or one per image)."""
+    if kind not in CORRUPTIONS:
+        raise ValueError(f"unknown corruption {kind!r}; choose one of {sorted(CORRUPTIONS)}")
+    c = CORRUPTIONS[kind]
+    images = np.asarray(images)
+    severity = np.broadcast_to(np.asarray(severity), (len(images),))
+    if not np.isin(severity, (1, 2, 3)).all():
+        raise ValueError(f"severity must be 1, 2 or 3, got {sorted(set(severity.tolist()))}")
+    out = np.empty_like(images)
+    for s in (1, 2, 3):
+        idx = np.flatnonzero(severity == s)
+        if len(idx):
+            out[idx] = c.apply(images[idx], c.levels[s - 1], seed + 1000 * s)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole pictures: digits rendered as photos and sketchpad drawings at random size and place
+
+
+def _placed(digit: np.ndarray, rng, canvas: tuple[int, int]) -> np.ndarray:
+    """Ink (float, 1 = ink) of an MNIST digit scaled to a random size at a random place."""
+    h, w = canvas
+    size = int(rng.uniform(0.3, 0.75) * min(h, w))
+    big = Image.fromarray(digit).resize((size, size), Image.Resampling.BICUBIC)
+    ink = np.zeros((h, w), np.float32)
+    top, left = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+    ink[top : top + size, left : left + size] = np.clip(np.asarray(big, np.float32) / 255.0, 0, 1)
+    return ink
+
+
+PHOTO_PAPERS = ("plain", "ruled", "squared")
+
+
+def photo(
+    digit: np.ndarray,
+    paper: str = "plain",
+    seed: int = 0,
+    ink: tuple[float, float, float] | None = None,
+    light: float | None = None,
+    quality: int | None = None,
+) -> np.ndarray:
+    """One MNIST digit as a phone photo: an RGB uint8 picture of it written on paper.
+
+    The picture is 160 to 320 pixels a side, the digit 30-75% of its shorter side at a random
+    place; ``paper`` is plain, ruled (faint blue lines) or squared (a faint grey-blue grid). Ink
+    colour, uneven light (the shadow's depth) and JPEG quality are drawn at random unless given:
+    black or blue ballpoint, shadows up to 0.4, quality 30-90.
+    """
+    if paper not in PHOTO_PAPERS:
+        raise ValueError(f"paper must be one of {PHOTO_PAPERS}, not {paper!r}")
+    rng = np.random.default_rng(seed)
+    h, w = (int(v) for v in rng.integers(160, 321, 2))
+    alpha = _placed(np.asarray(digit, np.uint8), rng, (h, w))
+    alpha = ndimage.gaussian_filter(alpha, 0.6)  # a ballpoint's soft edge
+    if ink is None:
+        ink = (0.1, 0.1, 0.12) if rng.random() < 0.5 else BLUE_INK
+    paper_rgb = np.array(PAPER, np.float32) + rng.normal(0, 0.015, (h, w, 1))  # texture
+    if paper != "plain":
+        spacing = int(rng.integers(18, 34))
+        line = np.zeros((h, w), np.float32)
+        offset = int(rng.integers(spacing))
+        line[(np.arange(h) - offset) % spacing < 2, :] = 1.0
+        if paper == "squared":
+            line[:, (np.arange(w) - offset) % spacing < 2] = 1.0
+        line_rgb = np.array((0.55, 0.68, 0.88) if paper == "ruled" else (0.62, 0.68, 0.78))
+        strength = rng.uniform(0.5, 0.9)
+        paper_rgb = paper_rgb + strength * line[..., None] * (line_rgb - paper_rgb)
+    img = paper_rgb * (1 - alpha[..., None]) + np.array(ink, np.float32) * alpha[..., None]
+    light = rng.uniform(0.0, 0.4) if light is None else light
+    rows, cols = np.indices((h, w))
+    a = rng.uniform(0, 2 * np.pi)
+    ramp = np.cos(a) * cols / w + np.sin(a) * rows / h
+    ramp = (ramp - ramp.min()) / max(np.ptp(ramp), 1e-6)
+    img = img * (1.0 - light * ramp)[..., None] + rng.normal(0, 0.01, img.shape)
+    rgb = _to_uint8(np.clip(img, 0, 1) * 255)
+    quality = int(rng.integers(30, 91)) if quality is None else quality
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+def photo_suite(images: Images, paper: str = "plain", seed: int = 0) -> list[np.ndarray]:
+    """Every digit in ``images`` as a ``photo`` on ``paper``, each with its own seed."""
+    return [photo(d, paper, seed=seed * 1_000_003 + i) for i, d in enumerate(np.asarray(images))]
+
+
+def sketchpad_drawing(digit: np.ndarray, seed: int = 0, canvas: int = 280) -> dict:
+    """One MNIST digit as a Gradio sketchpad value: ink in a layer's alpha, at random size and
+    place on a ``canvas`` x ``canvas`` pad (the demo's input)."""
+    rng = np.random.default_rng(seed)
+    alpha = _to_uint8(_placed(np.asarray(digit, np.uint8), rng, (canvas, canvas)) * 255)
+    layer = np.zeros((canvas, canvas, 4), np.uint8)
+    layer[..., 3] = alpha
+    background = np.full((canvas, canvas, 4), 255, np.uint8)
+    composite = background.copy()
+    composite[..., :3] = (255 - alpha)[..., None]
+    return {"background": background, "layers": [layer], "composite": composite}
+
+
+def sketchpad_suite(images: Images, seed: int = 0) -> list[dict]:
+    """Every digit in ``images`` as a ``sketchpad_drawing``, each with its own seed."""
+    return [
+        sketchpad_drawing(d, seed=seed * 1_000_003 + i) for i, d in enumerate(np.asarray(images))
+    ]

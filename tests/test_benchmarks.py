@@ -128,3 +128,32 @@ def test_load_test_runs_demo_and_answers_every_request(tmp_path):
     assert 0 < p50 <= p95
     for key in ("server MB before", "server MB after", "server peak MB"):
         assert float(cells[key]) > 100, key  # a live TensorFlow process was measured
+
+
+def test_robustness_benchmark_prints_the_models_side_by_side(tmp_path):
+    from digitlib import transforms
+
+    out = run("robustness_benchmark.py", "--quick", cwd=tmp_path)
+    rows = table_rows(out)
+    assert rows["disturbance"] == ["family", "shipped", "seed", "keras_example"]
+    for kind in [*transforms.CORRUPTIONS, "**mean**", "**clean**"]:
+        scores = [float(c) for c in rows[kind][1:]]
+        assert len(scores) == 3 and all(0 <= s <= 1 for s in scores), kind
+    assert float(rows["**clean**"][1]) > 0.9  # the shipped model, on the quick test digits
+    for suite in ("sketchpad drawings", "photos, plain paper", "photos, ruled paper"):
+        assert 0 <= float(rows[suite][0]) <= 1
+    alone = rows["MNIST-form digits, model alone"][0]
+    assert rows["MNIST-form digits, Recognizer"][0] == alone
+
+
+def test_augmentation_robustness_scores_each_recipe_on_validation(tmp_path):
+    out = run("augmentation_robustness.py", "--quick", "--seeds", "1", cwd=tmp_path)
+    rows = table_rows(out)
+    assert rows["seed"] == [
+        "augmentation",
+        "training s",
+        "clean",
+        "corruption mean",
+        "lowest kind",
+    ]
+    assert rows["gaussian noise"] and len(rows["gaussian noise"]) == 2

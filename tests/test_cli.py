@@ -125,3 +125,13 @@ def test_the_cli_defaults_and_the_training_benchmark_follow_the_shipped_recipe(s
     assert f"--epochs {bench.EPOCHS['cnn']} " in command
     assert f"--average-last {bench.AVERAGE_LAST['cnn']} " in command
     assert ("--augment" in command.split()) == ("cnn" in bench.AUGMENT)
+
+
+def test_command_line_trains_with_the_augmentation_it_is_named(tmp_path):
+    parser = cli.make_parser()
+    assert parser.parse_args(["--augment"]).augment == "geometric"
+    assert parser.parse_args([]).augment is None
+    out = tmp_path / "robust.weights.h5"
+    argv = ["--model", "cnn", "--quick", "--epochs", "1", "--augment", "robust", "--out", str(out)]
+    card = cli.main([*argv, "--verbose", "0"])
+    assert card.augment == "robust" and ModelCard.read(out).augment == "robust"

@@ -192,3 +192,41 @@ def test_too_large_message_states_the_real_limit(tmp_path):
     with pytest.raises(ImageError) as err:
         to_mnist(path)
     assert f"{preprocess.MAX_PIXELS:,} pixels" in str(err.value)
+
+
+@pytest.fixture(scope="module")
+def quick():
+    from digitlib.data import load_mnist
+
+    return load_mnist(quick=True)
+
+
+def test_mnist_form_input_reaches_the_model_unchanged(quick):
+    _, (x_test, _) = quick
+    for digit in x_test[:50]:
+        expected = digit.astype(np.float32) / 255.0
+        for given in (digit, digit[..., None], expected, Image.fromarray(digit)):
+            out = to_mnist(given)
+            assert out is not None and np.array_equal(out, expected)
+    assert to_mnist(np.zeros((28, 28), np.uint8)) is None
+
+
+def test_what_is_not_mnist_form_is_still_brought_to_it(quick):
+    from digitlib import transforms
+    from digitlib.preprocess import mnist_form
+
+    _, (x_test, _) = quick
+    digits = x_test[:20]
+    not_form = {
+        "dark on light": 255 - digits,
+        "off centre": transforms.shift(digits, 4, 0),
+        "small": transforms.scale(digits, 0.6),
+        "large": np.stack(
+            [np.asarray(Image.fromarray(d[4:24, 4:24]).resize((28, 28))) for d in digits]
+        ),
+    }
+    for name, images in not_form.items():
+        for img in images:
+            assert mnist_form(img) is None, name
+            assert_mnist_form(to_mnist(img))
+    assert mnist_form(np.zeros((28, 28, 3), np.uint8)) is None  # colour: a photo, not MNIST

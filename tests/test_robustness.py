@@ -1,0 +1,49 @@
+"""The robustness scores: every kind at every severity, and the whole pipeline's suites."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitlib import models, robustness, transforms
+from digitlib.data import load_mnist
+
+
+@pytest.fixture(scope="module")
+def quick_test():
+    _, (x_test, y_test) = load_mnist(quick=True)
+    return x_test[:30], y_test[:30]
+
+
+def test_every_kind_is_scored_with_severities_in_turn(quick_test):
+    x, y = quick_test
+    assert robustness.severities(7).tolist() == [1, 2, 3, 1, 2, 3, 1]
+    sets = robustness.corrupted_sets(x, seed=0)
+    assert list(sets) == ["clean", *transforms.CORRUPTIONS]
+    assert np.array_equal(sets["clean"], x)
+    sev = robustness.severities(len(x))
+    noisy = transforms.corrupt(x[sev == 2], "gaussian noise", 2, seed=0)
+    assert np.array_equal(sets["gaussian noise"][sev == 2], noisy)
+    scores = robustness.corruption_scores(models.build_keras_example(), sets, y)
+    assert set(scores) == {*sets, "mean"}
+    kinds = [scores[k] for k in transforms.CORRUPTIONS]
+    assert scores["mean"] == pytest.approx(np.mean(kinds))
+    assert all(0.0 <= s <= 1.0 for s in scores.values())
+
+
+def test_read_all_answers_as_predict_does(recognizer, quick_test):
+    x, _ = quick_test
+    pictures = [transforms.sketchpad_drawing(x[0], seed=1), np.full((40, 40), 255, np.uint8), x[1]]
+    answers = robustness.read_all(recognizer, pictures)
+    expected = [recognizer.predict(p).digit for p in pictures]
+    assert answers.tolist() == [-1 if d is None else d for d in expected]
+    assert answers[1] == -1  # a blank page has no digit
+
+
+def test_pipeline_scores_every_suite(recognizer, quick_test):
+    x, y = quick_test
+    scores = robustness.pipeline_scores(recognizer, x, y, photos=6, seed=0)
+    assert list(scores)[:2] == ["MNIST-form digits, model alone", "MNIST-form digits, Recognizer"]
+    assert set(robustness.SUITES) <= set(scores)
+    # MNIST-form input reaches the model unchanged, so the two agree exactly.
+    assert scores["MNIST-form digits, model alone"] == scores["MNIST-form digits, Recognizer"]
