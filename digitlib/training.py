@@ -249,7 +249,7 @@ def train(
     label_smoothing: float = 0.1,
     patience: int = 5,
     average_last: int = 0,
-    augment: bool = False,
+    augment: bool | str = False,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     seed: int = config.SEED,
     quick: bool | None = None,
@@ -260,7 +260,8 @@ def train(
     Runs the steps above, which chapter 4 explains: ``make_pipelines`` (a stratified validation
     split, never the test set), ``compile_for_training``, ``fit`` with ``training_callbacks``,
     then ``select_weights``. ``average_last=k`` averages the weights of the last ``k`` epochs;
-    ``augment=True`` trains the network behind ``models.augmentation`` and returns the network
+    ``augment=True`` (or a kind of ``models.AUGMENTATIONS``, "geometric" or "robust") trains the
+    network behind ``models.augmentation`` and returns the network
     alone; ``val_fraction=0`` trains on every image and keeps the final weights (once every
     choice has been made on validation); ``callbacks`` are more Keras callbacks.
     """
@@ -269,7 +270,8 @@ def train(
     config.set_seed(seed)
     epochs = epochs or default_epochs(quick)
     pipes = make_pipelines(x_train, y_train, val_fraction, batch_size, seed)
-    trained = with_augmentation(model, seed) if augment else model
+    kind = "geometric" if augment is True else augment
+    trained = with_augmentation(model, seed, kind) if augment else model
     compile_for_training(trained, pipes.steps_per_epoch * epochs, peak_lr, label_smoothing)
     run_callbacks, averager = training_callbacks(
         epochs, pipes.val is not None, patience, average_last, callbacks

@@ -56,3 +56,20 @@ def test_either_augmentation_trains_the_same_network_and_is_not_kept():
     assert robust.layers[0].layers[0].name == "disturb" and robust.layers[-1] is network
     with pytest.raises(ValueError, match="unknown augmentation"):
         models.augmentation(kind="sparkles")
+
+
+def test_train_puts_the_named_augmentation_in_front(monkeypatch, batch):
+    from digitlib import training
+
+    seen = []
+    real = models.with_augmentation
+
+    def spy(model, seed, kind="geometric"):
+        seen.append(kind)
+        return real(model, seed, kind)
+
+    monkeypatch.setattr(training, "with_augmentation", spy)
+    x, y = (batch[..., 0] * 255).astype(np.uint8), np.arange(len(batch)) % 10
+    for augment in (True, "robust"):
+        training.train(models.build_keras_example(), x, y, epochs=1, augment=augment, verbose=0)
+    assert seen == ["geometric", "robust"]
