@@ -1,4 +1,4 @@
-"""Finding the ink: any drawing, photo, scan, file or array to an ink map.
+"""Finding the ink: any drawing, photo, scan, file or array to an ink map (chapters 2, 6, 7).
 
 An ink map is float32 (H, W) in [0, 1], 1 where there is ink, whatever the input's colours: a
 sketchpad payload's layers, dark ink on light paper, light on dark, coloured ink, ruled or

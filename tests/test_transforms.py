@@ -199,3 +199,25 @@ def test_sketch_is_a_sketchpad_value_with_the_digit_somewhere_on_the_pad(digits)
     cy, cx = center_of_mass(alpha.astype(float))
     assert 0 < cy < 280 and 0 < cx < 280
     assert len(pictures.sketchpad_suite(digits[:2])) == 2
+
+
+@pytest.fixture(scope="module")
+def quick_sample():
+    return load_mnist(quick=True)
+
+
+def test_transforms_move_rotate_and_reweight_ink(quick_sample):
+    from digitlib import transforms
+    from digitlib.preprocess import center_of_mass
+
+    _, (xt, _) = quick_sample
+    digits = xt[:20]
+    moved = transforms.shift(digits, 3, -2)
+    before = np.array([center_of_mass(d.astype(float)) for d in digits])
+    after = np.array([center_of_mass(d.astype(float)) for d in moved])
+    assert np.allclose((after - before).mean(axis=0), [-2, 3], atol=0.3)
+    assert transforms.thicken(digits).sum() > digits.sum() > transforms.thin(digits).sum()
+    turned = transforms.rotate(digits, 90)
+    assert turned.shape == digits.shape and turned.dtype == np.uint8
+    back = transforms.rotate(turned, -90)
+    assert np.abs(back.astype(int) - digits).mean() < 10
