@@ -116,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     recognizer = Recognizer.load()
     with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = export_onnx(Path(tmp) / "digit_cnn.onnx", recognizer.model)
+        onnx_path = export_onnx(Path(tmp) / "digit_cnn.onnx")  # calibrated, as Recognizer is
         export_section(recognizer, onnx_path, args.quick)
         site = build_site(Path(tmp) / "site", onnx_path)
         page_section(site, loads=1 if args.quick else 5, predictions=10 if args.quick else 100)
