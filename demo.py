@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import inspect
 import io
 import logging
 import os
@@ -228,6 +229,15 @@ def bounded_sketchpad(**options) -> gr.Sketchpad:
     return pad
 
 
+# Gradio 6.25 and later can lay a transparent composite on white; Colab's 6.24 cannot, and hands
+# it over as RGBA, which digitlib lays on white itself.
+_FLATTEN_ON_WHITE = (
+    {"flatten_on_white": True}
+    if "flatten_on_white" in inspect.signature(gr.Sketchpad.convert_and_format_image).parameters
+    else {}
+)
+
+
 def _bounded_preprocess(self: gr.Sketchpad, payload):
     """``preprocess`` of ``bounded_sketchpad``: sizes checked, then only the layers decoded."""
     if payload is None:
@@ -257,7 +267,7 @@ def _bounded_preprocess(self: gr.Sketchpad, payload):
         return {
             "background": None,
             "layers": drawn,
-            "composite": self.convert_and_format_image(composite, flatten_on_white=True),
+            "composite": self.convert_and_format_image(composite, **_FLATTEN_ON_WHITE),
         }
     except Exception as exc:
         raise gr.Error(public(f"Could not read the drawing: {exc}")) from None

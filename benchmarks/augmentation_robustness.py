@@ -5,7 +5,7 @@
 
 For each seed, trains ``build_cnn`` once per kind in ``digitlib.models.AUGMENTATIONS``
 (the same split, schedule and initial weights for each), then scores every run on the validation
-split, clean and disturbed by every kind in ``digitlib.transforms.CORRUPTIONS``. Prints one
+split, clean and disturbed by every kind in ``digitlib.robustness.CORRUPTIONS``. Prints one
 Markdown row per run: clean validation accuracy, the corruption mean, the lowest kind, and the
 kinds that differ most between the augmentations. ``--train-size`` trains on the first images
 of the training part only, to compare recipes when a full run does not fit the time there is.
@@ -18,7 +18,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from digitlib import config, data, models, transforms  # noqa: E402
+from digitlib import config, data, models, robustness  # noqa: E402
 from digitlib.robustness import corrupted_sets, corruption_scores  # noqa: E402
 from digitlib.training import train  # noqa: E402
 
@@ -57,7 +57,7 @@ def main() -> None:
             scores = corruption_scores(result.model, sets, y_val)
             rows.append((seed, augment, result.seconds, scores))
 
-    kinds = list(transforms.CORRUPTIONS)
+    kinds = list(robustness.CORRUPTIONS)
     print(
         f"\n{len(y_tr):,} training images, {epochs} epochs; {len(y_val):,} validation digits "
         "per kind, severities 1-3 in turn.\n"

@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from digitlib import Recognizer, data  # noqa: E402
+from digitlib.pictures import sketchpad_drawing  # noqa: E402
 from digitlib.preprocess import to_model_input  # noqa: E402
 
 
@@ -39,22 +40,12 @@ def row(name: str, seconds: list[float]) -> str:
     return f"| {name} | {statistics.median(ms):.2f} | {p95:.2f} |"
 
 
-def sketch_payload(digit28: np.ndarray) -> dict:
-    from PIL import Image
-
-    big = np.asarray(Image.fromarray(digit28).resize((200, 200)), np.uint8)
-    layer = np.zeros((280, 280, 4), np.uint8)
-    layer[40:240, 40:240, 3] = big
-    white = np.full((280, 280, 4), 255, np.uint8)
-    return {"background": white, "layers": [layer], "composite": white}
-
-
 def main() -> None:
     recognizer = Recognizer.load()
     model = recognizer.model
     _, (x_test, _) = data.load_mnist(quick=True)
     one = to_model_input(x_test[:1])
-    payload = sketch_payload(x_test[0])
+    payload = sketchpad_drawing(x_test[0])  # a 280x280 pad, as the demo sends it
 
     print(f"Machine: {os.cpu_count()} cores, {platform.platform()}\n")
     print("| single image | median ms | p95 ms |")

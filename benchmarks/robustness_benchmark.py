@@ -6,7 +6,7 @@ Loads the shipped model (``Recognizer.load()``), trains the seed CNN and Keras's
 convnet" in the run (seeded, through ``digitlib.training.train``, as the training benchmark
 does), and prints two Markdown tables for benchmarks/RESULTS.md:
 
-1. model alone on 28x28 input: accuracy on each kind of ``digitlib.transforms.CORRUPTIONS`` (the
+1. model alone on 28x28 input: accuracy on each kind of ``digitlib.robustness.CORRUPTIONS`` (the
    MNIST test digits, spread evenly over three severities), the mean over kinds, and the clean
    test accuracy, for the three models side by side;
 2. the whole pipeline (``Recognizer``, as the demo reads) with the shipped model: MNIST-form test
@@ -27,7 +27,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from digitlib import Recognizer, config, data, models, transforms  # noqa: E402
+from digitlib import Recognizer, config, data, models, robustness  # noqa: E402
 from digitlib.robustness import corrupted_sets, corruption_scores, pipeline_scores  # noqa: E402
 from digitlib.training import train  # noqa: E402
 
@@ -64,15 +64,8 @@ def main() -> None:
     for name in [] if args.skip_training else list(EPOCHS):
         epochs = 1 if quick else EPOCHS[name]
         print(f"training {name} for {epochs} epochs...", flush=True)
-        result = train(
-            models.build(name, seed=config.SEED),
-            x_train,
-            y_train,
-            epochs=epochs,
-            quick=quick,
-            verbose=0,
-        )
-        columns[name] = result.model
+        model = models.build(name, seed=config.SEED)
+        columns[name] = train(model, x_train, y_train, epochs=epochs, quick=quick, verbose=0).model
 
     start = time.perf_counter()
     sets = corrupted_sets(x_test, seed=args.seed)
@@ -80,12 +73,12 @@ def main() -> None:
     print(f"\n{len(y_test):,} {args.split} digits per kind, disturbed at severities 1-3 in turn.\n")
     print("| disturbance | family | " + " | ".join(columns) + " |")
     print("| --- | --- |" + " ---: |" * len(columns))
-    for kind in [*transforms.CORRUPTIONS, "mean", "clean"]:
-        family = transforms.CORRUPTIONS[kind].family if kind in transforms.CORRUPTIONS else ""
+    for kind in [*robustness.CORRUPTIONS, "mean", "clean"]:
+        family = robustness.CORRUPTIONS[kind].family if kind in robustness.CORRUPTIONS else ""
         cells = " | ".join(f"{scores[n][kind]:.4f}" for n in columns)
         bold = "**" if kind in ("mean", "clean") else ""
         print(f"| {bold}{kind}{bold} | {family} | {cells} |")
-    worst = {n: min((s[k], k) for k in transforms.CORRUPTIONS) for n, s in scores.items()}
+    worst = {n: min((s[k], k) for k in robustness.CORRUPTIONS) for n, s in scores.items()}
     print(
         "\nLowest kind: " + "; ".join(f"{n} {acc:.4f} ({kind})" for n, (acc, kind) in worst.items())
     )

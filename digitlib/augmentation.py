@@ -1,5 +1,7 @@
 """Training-time disturbances, inside the model: what a robust network learns to ignore.
 
+Chapter 7 shows what each disturbance does to a model trained without them.
+
 ``RandomDisturbance`` is a Keras layer that, while training only, draws for every image a random
 geometry (rotation, shear, zoom, shift and a little perspective) and, each with its own
 probability, the disturbances of ``digitlib.transforms``: thicker or thinner strokes, blur, low

@@ -1,5 +1,7 @@
 """Train a model from the command line, save its weights and write its model card beside them.
 
+Chapter 4 explains the training it runs and shows the shipped model's card.
+
     python -m digitlib.cli --model cnn --augment --out models/digit_cnn.weights.h5
 
 The card (``models/digit_cnn.json``, a ``digitlib.saving.ModelCard``) records which network was

@@ -1,4 +1,6 @@
-"""The shipped model as ONNX, for ONNX Runtime (Python, and Web in the book's sketchpad page).
+"""The shipped model as ONNX, for ONNX Runtime (Python, and Web in the book's Try it page).
+
+Chapter 6 and the Try it page show the model reading drawings in the browser.
 
     python -m digitlib.export                      # -> models/digit_cnn.onnx
     python -m digitlib.export --out site/digit_cnn.onnx

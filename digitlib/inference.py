@@ -1,4 +1,4 @@
-"""Reading digits: from a drawing, photo or array to the network's answer.
+"""Reading digits: from a drawing, photo or array to the network's answer (chapter 6).
 
 from digitlib import Recognizer
 r = Recognizer.load()            # the shipped model

@@ -1,6 +1,7 @@
 """How well a model reads disturbed digits, and how well the whole pipeline reads pictures.
 
-``corrupted_sets`` disturbs a labelled set once per kind in ``transforms.CORRUPTIONS``, its images
+``CORRUPTIONS`` names each kind of ``digitlib.transforms`` disturbance at three severities and
+``corrupt`` applies one. ``corrupted_sets`` disturbs a labelled set once per kind, its images
 spread evenly over the three severities; ``corruption_scores`` is a model's accuracy on each
 (model alone, 28x28 input), with the mean over kinds. ``pipeline_scores`` reads pictures through
 ``Recognizer`` as the demo does: MNIST-form digits (against the model alone on the same digits),
@@ -11,12 +12,116 @@ sketchpad drawings, and photos on plain, ruled and squared paper. The benchmark
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import transforms
+from . import pictures
+from . import transforms as T
 from .evaluation import predict_proba
 from .preprocess import to_mnist
+
+
+def _signed(values, seed: int, n: int) -> np.ndarray:
+    """``values`` with a random sign per image (rotate left or right, shear either way)."""
+    return np.where(np.random.default_rng(seed).random(n) < 0.5, -1.0, 1.0) * values
+
+
+def _random_shift(images, pixels, seed):
+    angle = np.random.default_rng(seed).uniform(0, 2 * np.pi, len(images))
+    return T.shift(images, np.rint(pixels * np.cos(angle)), np.rint(pixels * np.sin(angle)))
+
+
+def _random_scale(images, factor, seed):
+    n = len(images)
+    return T.scale(
+        images, np.where(np.random.default_rng(seed).random(n) < 0.5, factor, 1 / factor)
+    )
+
+
+#: (line spacing in pixels, line strength) of ruled and squared paper at severities 1-3.
+RULED = ((9, 0.25), (7, 0.35), (6, 0.45))
+SQUARED = ((9, 0.25), (7, 0.3), (6, 0.4))
+
+
+def _either_way(transform):
+    """``transform`` by a level turned left or right at random, image by image."""
+    return lambda x, level, seed: transform(x, _signed(level, seed, len(x)))
+
+
+def _lined(paper):
+    """A paper transform taking (spacing, strength) as one level, as ``Corruption`` applies it."""
+    return lambda x, level, seed: paper(x, level[0], level[1], seed)
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """One kind of disturbance at three severities (``levels[0]`` mildest)."""
+
+    name: str
+    family: str  # "MNIST-C" or "photo"
+    apply: Callable[[np.ndarray, object, int], np.ndarray]  # (images, level, seed) -> images
+    levels: tuple
+    unit: str  # what a level means, for tables and plots
+
+
+CORRUPTIONS: dict[str, Corruption] = {
+    c.name: c
+    for c in [
+        Corruption("gaussian noise", "MNIST-C", T.gaussian_noise, (0.1, 0.2, 0.3), "sigma"),
+        Corruption("shot noise", "MNIST-C", T.shot_noise, (60, 20, 8), "photons"),
+        Corruption("impulse noise", "MNIST-C", T.impulse_noise, (0.02, 0.05, 0.08), "share"),
+        Corruption("specks", "MNIST-C", T.specks, (2, 4, 6), "specks"),
+        Corruption("blur", "MNIST-C", lambda x, s, _: T.blur(x, s), (0.6, 0.9, 1.2), "sigma px"),
+        Corruption(
+            "thick strokes", "MNIST-C", lambda x, p, _: T.thicken(x, p), (0.5, 1, 1.5), "px"
+        ),
+        Corruption("thin strokes", "MNIST-C", lambda x, p, _: T.thin(x, p), (0.5, 0.75, 1), "px"),
+        Corruption("shift", "MNIST-C", _random_shift, (2, 3, 4), "px"),
+        Corruption("rotation", "MNIST-C", _either_way(T.rotate), (10, 20, 30), "degrees"),
+        Corruption("shear", "MNIST-C", _either_way(T.shear), (0.2, 0.35, 0.5), "slope"),
+        Corruption("scale", "MNIST-C", _random_scale, (1.15, 1.25, 1.35), "zoom"),
+        Corruption("uneven light", "photo", T.uneven_light, (0.2, 0.35, 0.5), "shadow"),
+        Corruption(
+            "low contrast",
+            "photo",
+            lambda x, c, _: T.low_contrast(x, c),
+            (0.6, 0.45, 0.3),
+            "contrast",
+        ),
+        Corruption(
+            "blue ink",
+            "photo",
+            lambda x, ink, _: T.coloured_ink(x, ink),
+            (T.BLUE_INK, T.LIGHT_BLUE_INK, T.FADED_BLUE_INK),
+            "RGB",
+        ),
+        Corruption("ruled paper", "photo", _lined(T.ruled_paper), RULED, "(spacing, line)"),
+        Corruption("squared paper", "photo", _lined(T.squared_paper), SQUARED, "(spacing, line)"),
+        Corruption("jpeg", "photo", lambda x, q, _: T.jpeg(x, q), (40, 20, 10), "quality"),
+        Corruption(
+            "slight blur", "photo", lambda x, s, _: T.blur(x, s), (0.4, 0.5, 0.6), "sigma px"
+        ),
+        Corruption("perspective", "photo", T.perspective, (1.5, 2.5, 3.5), "px"),
+    ]
+}
+
+
+def corrupt(images: np.ndarray, kind: str, severity: int | np.ndarray, seed: int = 0) -> np.ndarray:
+    """Apply ``CORRUPTIONS[kind]`` at ``severity`` 1-3 (one for all images, or one per image)."""
+    if kind not in CORRUPTIONS:
+        raise ValueError(f"unknown corruption {kind!r}; choose one of {sorted(CORRUPTIONS)}")
+    c = CORRUPTIONS[kind]
+    images = np.asarray(images)
+    severity = np.broadcast_to(np.asarray(severity), (len(images),))
+    if not np.isin(severity, (1, 2, 3)).all():
+        raise ValueError(f"severity must be 1, 2 or 3, got {sorted(set(severity.tolist()))}")
+    out = np.empty_like(images)
+    for s in (1, 2, 3):
+        idx = np.flatnonzero(severity == s)
+        if len(idx):
+            out[idx] = c.apply(images[idx], c.levels[s - 1], seed + 1000 * s)
+    return out
 
 
 def severities(n: int) -> np.ndarray:
@@ -25,10 +130,10 @@ def severities(n: int) -> np.ndarray:
 
 
 def corrupted_sets(images: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
-    """``images`` disturbed by every kind in ``transforms.CORRUPTIONS``; "clean" first."""
+    """``images`` disturbed by every kind in ``CORRUPTIONS``; "clean" first."""
     sets = {"clean": np.asarray(images)}
-    for i, kind in enumerate(transforms.CORRUPTIONS):
-        sets[kind] = transforms.corrupt(images, kind, severities(len(images)), seed + i)
+    for i, kind in enumerate(CORRUPTIONS):
+        sets[kind] = corrupt(images, kind, severities(len(images)), seed + i)
     return sets
 
 
@@ -56,10 +161,10 @@ def read_all(recognizer, pictures) -> np.ndarray:
 
 #: The pipeline's test suites: name -> how to make its pictures from MNIST digits and a seed.
 SUITES: dict[str, Callable[[np.ndarray, int], list]] = {
-    "sketchpad drawings": lambda x, seed: transforms.sketchpad_suite(x, seed),
-    "photos, plain paper": lambda x, seed: transforms.photo_suite(x, "plain", seed),
-    "photos, ruled paper": lambda x, seed: transforms.photo_suite(x, "ruled", seed),
-    "photos, squared paper": lambda x, seed: transforms.photo_suite(x, "squared", seed),
+    "sketchpad drawings": lambda x, seed: pictures.sketchpad_suite(x, seed),
+    "photos, plain paper": lambda x, seed: pictures.photo_suite(x, "plain", seed),
+    "photos, ruled paper": lambda x, seed: pictures.photo_suite(x, "ruled", seed),
+    "photos, squared paper": lambda x, seed: pictures.photo_suite(x, "squared", seed),
 }
 
 

@@ -1,4 +1,6 @@
-"""Saving and loading trained models: portable weights, and a model card that says what they are.
+"""Saving and loading models: portable weights, and a model card that says what they are.
+
+Chapter 4 shows the shipped model's card; chapters 5 to 7 load the model with ``load()``.
 
 A trained model is two files side by side:
 

@@ -257,13 +257,11 @@ def train(
 ) -> TrainResult:
     """Train ``model`` on uint8 MNIST images with labels; return the best model on validation.
 
-    Runs the steps above, which chapter 4 explains: ``make_pipelines`` (a stratified validation
-    split, never the test set), ``compile_for_training``, ``fit`` with ``training_callbacks``,
-    then ``select_weights``. ``average_last=k`` averages the weights of the last ``k`` epochs;
-    ``augment=True`` (or a kind of ``models.AUGMENTATIONS``, "geometric" or "robust") trains the
-    network behind ``models.augmentation`` and returns the network
-    alone; ``val_fraction=0`` trains on every image and keeps the final weights (once every
-    choice has been made on validation); ``callbacks`` are more Keras callbacks.
+    Runs the steps above, which chapter 4 explains: ``make_pipelines`` (validation is held out
+    of the training set), ``compile_for_training``, ``fit``, then ``select_weights``.
+    ``average_last=k`` averages the weights of the last ``k`` epochs; ``augment=True``
+    ("geometric") or "robust" trains the network behind that augmentation and returns the
+    network alone; ``val_fraction=0`` trains on every image and keeps the final weights.
     """
     if average_last < 0:
         raise ValueError(f"average_last must be 0 (no averaging) or more, not {average_last}")

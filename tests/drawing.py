@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digitlib.pictures import sketch_payload  # noqa: F401  (the tests' one payload builder)
+
 CANVAS = 280
 
 
@@ -26,17 +28,6 @@ def strokes(
         )
     else:
         raise ValueError(shape)
-
-
-def sketch_payload(ink: np.ndarray) -> dict:
-    """A Gradio 6 sketchpad value: a white background, a transparent layer with black ink."""
-    alpha = (np.clip(ink, 0, 1) * 255).astype(np.uint8)
-    layer = np.zeros(ink.shape + (4,), np.uint8)
-    layer[..., 3] = alpha
-    background = np.full(ink.shape + (4,), 255, np.uint8)
-    composite = background.copy()
-    composite[..., :3] = (255 - alpha)[..., None]
-    return {"background": background, "layers": [layer], "composite": composite}
 
 
 def drawn(

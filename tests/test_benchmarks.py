@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from digitlib import config, models
+from digitlib import config, models, robustness
 
 BENCHMARKS = config.PROJECT_DIR / "benchmarks"
 NUMBER = r"[\d,]+(?:\.\d+)?"
@@ -131,12 +131,11 @@ def test_load_test_runs_demo_and_answers_every_request(tmp_path):
 
 
 def test_robustness_benchmark_prints_the_models_side_by_side(tmp_path):
-    from digitlib import transforms
 
     out = run("robustness_benchmark.py", "--quick", cwd=tmp_path)
     rows = table_rows(out)
     assert rows["disturbance"] == ["family", "shipped", "seed", "keras_example"]
-    for kind in [*transforms.CORRUPTIONS, "**mean**", "**clean**"]:
+    for kind in [*robustness.CORRUPTIONS, "**mean**", "**clean**"]:
         scores = [float(c) for c in rows[kind][1:]]
         assert len(scores) == 3 and all(0 <= s <= 1 for s in scores), kind
     assert float(rows["**clean**"][1]) > 0.9  # the shipped model, on the quick test digits

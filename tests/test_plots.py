@@ -82,23 +82,6 @@ def test_report_and_mistakes(quick, model):
     assert_labelled(fig, "Misclassified digits")
 
 
-def test_transforms_move_rotate_and_reweight_ink(quick):
-    from digitlib import transforms
-    from digitlib.preprocess import center_of_mass
-
-    _, (xt, _) = quick
-    digits = xt[:20]
-    moved = transforms.shift(digits, 3, -2)
-    before = np.array([center_of_mass(d.astype(float)) for d in digits])
-    after = np.array([center_of_mass(d.astype(float)) for d in moved])
-    assert np.allclose((after - before).mean(axis=0), [-2, 3], atol=0.3)
-    assert transforms.thicken(digits).sum() > digits.sum() > transforms.thin(digits).sum()
-    turned = transforms.rotate(digits, 90)
-    assert turned.shape == digits.shape and turned.dtype == np.uint8
-    back = transforms.rotate(turned, -90)
-    assert np.abs(back.astype(int) - digits).mean() < 10
-
-
 # ---------------------------------------------------------------------------------------------
 # Readable figures: no text collides with another text or with an image panel, and every figure
 # is large enough to read on a page.

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlib import preprocess
+from digitlib import ink, preprocess
 from digitlib.preprocess import ImageError, center_of_mass, ink_box, to_mnist
 
 from .drawing import drawn, photo, sketch_payload
@@ -188,10 +188,10 @@ def test_thin_sketch_layer_is_read_not_crashed():
 def test_too_large_message_states_the_real_limit(tmp_path):
     path = tmp_path / "bomb.png"
     Image.new("1", (12000, 10001), 1).save(path)  # just over 120 megapixels
-    assert 12000 * 10001 > preprocess.MAX_PIXELS
+    assert 12000 * 10001 > ink.MAX_PIXELS
     with pytest.raises(ImageError) as err:
         to_mnist(path)
-    assert f"{preprocess.MAX_PIXELS:,} pixels" in str(err.value)
+    assert f"{ink.MAX_PIXELS:,} pixels" in str(err.value)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from digitlib import preprocess
+from digitlib import ink
 from digitlib.preprocess import ImageError, to_mnist
 
 SETTINGS = settings(
@@ -126,4 +126,4 @@ def test_wrong_types_are_image_errors(image):
 
 def test_shrink_keeps_thin_strips():
     strip = np.ones((1, 3000), np.float32)
-    assert preprocess._shrink(strip).shape == (1, 500)
+    assert ink._shrink(strip).shape == (1, 500)

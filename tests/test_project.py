@@ -43,3 +43,24 @@ def test_dependencies_have_lower_bounds_not_pins():
     assert any(
         r.startswith("jupyter-book") and "<2" in r for r in project["optional-dependencies"]["book"]
     )
+
+
+def test_library_modules_and_functions_stay_small_enough_to_read():
+    """Issue 18's yardstick: no module over 300 lines, no function over 60, and no TensorFlow in
+    the data layer (chapter 1 loads MNIST without it)."""
+    import ast
+
+    for path in sorted((ROOT / "digitlib").glob("*.py")):
+        source = path.read_text()
+        assert len(source.splitlines()) <= 300, f"{path.name}: {len(source.splitlines())} lines"
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 60, f"{path.name}: {node.name} is {length} lines"
+    names = []
+    for node in ast.walk(ast.parse((ROOT / "digitlib" / "data.py").read_text())):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    assert not {name.split(".")[0] for name in names} & {"tensorflow", "keras"}, names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitlib import models, robustness, transforms
+from digitlib import models, pictures, robustness
 from digitlib.data import load_mnist
 
 
@@ -19,23 +19,23 @@ def test_every_kind_is_scored_with_severities_in_turn(quick_test):
     x, y = quick_test
     assert robustness.severities(7).tolist() == [1, 2, 3, 1, 2, 3, 1]
     sets = robustness.corrupted_sets(x, seed=0)
-    assert list(sets) == ["clean", *transforms.CORRUPTIONS]
+    assert list(sets) == ["clean", *robustness.CORRUPTIONS]
     assert np.array_equal(sets["clean"], x)
     sev = robustness.severities(len(x))
-    noisy = transforms.corrupt(x[sev == 2], "gaussian noise", 2, seed=0)
+    noisy = robustness.corrupt(x[sev == 2], "gaussian noise", 2, seed=0)
     assert np.array_equal(sets["gaussian noise"][sev == 2], noisy)
     scores = robustness.corruption_scores(models.build_keras_example(), sets, y)
     assert set(scores) == {*sets, "mean"}
-    kinds = [scores[k] for k in transforms.CORRUPTIONS]
+    kinds = [scores[k] for k in robustness.CORRUPTIONS]
     assert scores["mean"] == pytest.approx(np.mean(kinds))
     assert all(0.0 <= s <= 1.0 for s in scores.values())
 
 
 def test_read_all_answers_as_predict_does(recognizer, quick_test):
     x, _ = quick_test
-    pictures = [transforms.sketchpad_drawing(x[0], seed=1), np.full((40, 40), 255, np.uint8), x[1]]
-    answers = robustness.read_all(recognizer, pictures)
-    expected = [recognizer.predict(p).digit for p in pictures]
+    inputs = [pictures.sketchpad_drawing(x[0], seed=1), np.full((40, 40), 255, np.uint8), x[1]]
+    answers = robustness.read_all(recognizer, inputs)
+    expected = [recognizer.predict(p).digit for p in inputs]
     assert answers.tolist() == [-1 if d is None else d for d in expected]
     assert answers[1] == -1  # a blank page has no digit
 

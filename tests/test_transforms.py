@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from digitlib import pictures, robustness
 from digitlib import transforms as T
 from digitlib.data import load_mnist
 from digitlib.preprocess import center_of_mass, ink_box
@@ -33,29 +34,33 @@ def change(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(int) - b.astype(int)).mean())
 
 
-@pytest.mark.parametrize("kind", list(T.CORRUPTIONS))
+@pytest.mark.parametrize("kind", list(robustness.CORRUPTIONS))
 def test_every_kind_is_seeded_keeps_the_format_and_grows_with_severity(digits, kind):
-    out = [T.corrupt(digits, kind, s, seed=3) for s in (1, 2, 3)]
+    out = [robustness.corrupt(digits, kind, s, seed=3) for s in (1, 2, 3)]
     for o in out:
         assert o.shape == digits.shape and o.dtype == np.uint8
-    assert np.array_equal(out[0], T.corrupt(digits, kind, 1, seed=3))
+    assert np.array_equal(out[0], robustness.corrupt(digits, kind, 1, seed=3))
     d1, d2, d3 = (change(o, digits) for o in out)
     assert 0 < d1 <= d2 + 0.5 and d1 < d3, (d1, d2, d3)
 
 
 def test_corrupt_takes_a_severity_per_image_and_refuses_unknowns(digits):
     sev = np.array([1, 3] * 12)
-    mixed = T.corrupt(digits, "gaussian noise", sev, seed=1)
-    assert np.array_equal(mixed[sev == 3], T.corrupt(digits[sev == 3], "gaussian noise", 3, 1))
+    mixed = robustness.corrupt(digits, "gaussian noise", sev, seed=1)
+    assert np.array_equal(
+        mixed[sev == 3], robustness.corrupt(digits[sev == 3], "gaussian noise", 3, 1)
+    )
     with pytest.raises(ValueError, match="unknown corruption"):
-        T.corrupt(digits, "fog", 1)
+        robustness.corrupt(digits, "fog", 1)
     with pytest.raises(ValueError, match="severity must be 1, 2 or 3"):
-        T.corrupt(digits, "blur", 4)
+        robustness.corrupt(digits, "blur", 4)
 
 
 def test_random_kinds_differ_by_seed(digits):
     for kind in ("gaussian noise", "impulse noise", "specks", "rotation", "ruled paper"):
-        assert not np.array_equal(T.corrupt(digits, kind, 2, 0), T.corrupt(digits, kind, 2, 1))
+        assert not np.array_equal(
+            robustness.corrupt(digits, kind, 2, 0), robustness.corrupt(digits, kind, 2, 1)
+        )
 
 
 def test_gaussian_noise_has_the_asked_spread():
@@ -169,26 +174,50 @@ def test_jpeg_loses_more_at_lower_quality(digits):
 
 
 def test_photo_is_a_seeded_rgb_picture_of_the_digit_on_its_paper(digits):
-    pic = T.photo(digits[0], "ruled", seed=5)
+    pic = pictures.photo(digits[0], "ruled", seed=5)
     assert pic.dtype == np.uint8 and pic.ndim == 3 and pic.shape[2] == 3
     assert 160 <= min(pic.shape[:2]) and max(pic.shape[:2]) <= 320
-    assert np.array_equal(pic, T.photo(digits[0], "ruled", seed=5))
-    plain = T.photo(digits[0], "plain", seed=5, light=0.0, quality=95).mean(axis=2)
+    assert np.array_equal(pic, pictures.photo(digits[0], "ruled", seed=5))
+    plain = pictures.photo(digits[0], "plain", seed=5, light=0.0, quality=95).mean(axis=2)
     dark = plain < 100
     assert 0.005 < dark.mean() < 0.25  # the digit, and only the digit, is dark
-    rows = np.median(T.photo(digits[1] * 0, "ruled", seed=2, light=0.0, quality=95)[..., 0], 1)
+    rows = np.median(
+        pictures.photo(digits[1] * 0, "ruled", seed=2, light=0.0, quality=95)[..., 0], 1
+    )
     assert (rows < 200).sum() >= 8 and (rows > 220).sum() >= 0.5 * len(rows)  # faint lines
     with pytest.raises(ValueError, match="paper must be one of"):
-        T.photo(digits[0], "papyrus")
-    assert len(T.photo_suite(digits[:3], "squared", seed=1)) == 3
+        pictures.photo(digits[0], "papyrus")
+    assert len(pictures.photo_suite(digits[:3], "squared", seed=1)) == 3
 
 
 def test_sketch_is_a_sketchpad_value_with_the_digit_somewhere_on_the_pad(digits):
-    value = T.sketchpad_drawing(digits[0], seed=1)
+    value = pictures.sketchpad_drawing(digits[0], seed=1)
     alpha = value["layers"][0][..., 3]
     box = ink_box(alpha / 255.0, level=0.3)
     assert value["background"].shape == (280, 280, 4) and box is not None
     assert 60 <= max(box.height, box.width) <= 0.75 * 280
     cy, cx = center_of_mass(alpha.astype(float))
     assert 0 < cy < 280 and 0 < cx < 280
-    assert len(T.sketchpad_suite(digits[:2])) == 2
+    assert len(pictures.sketchpad_suite(digits[:2])) == 2
+
+
+@pytest.fixture(scope="module")
+def quick_sample():
+    return load_mnist(quick=True)
+
+
+def test_transforms_move_rotate_and_reweight_ink(quick_sample):
+    from digitlib import transforms
+    from digitlib.preprocess import center_of_mass
+
+    _, (xt, _) = quick_sample
+    digits = xt[:20]
+    moved = transforms.shift(digits, 3, -2)
+    before = np.array([center_of_mass(d.astype(float)) for d in digits])
+    after = np.array([center_of_mass(d.astype(float)) for d in moved])
+    assert np.allclose((after - before).mean(axis=0), [-2, 3], atol=0.3)
+    assert transforms.thicken(digits).sum() > digits.sum() > transforms.thin(digits).sum()
+    turned = transforms.rotate(digits, 90)
+    assert turned.shape == digits.shape and turned.dtype == np.uint8
+    back = transforms.rotate(turned, -90)
+    assert np.abs(back.astype(int) - digits).mean() < 10
