@@ -7,9 +7,9 @@ NUM_CLASSES probabilities per image, one per digit. Chapter 2 shows the form and
 
 #: Images are SIDE x SIDE pixels, as MNIST's are.
 SIDE = 28
-#: One image as a network reads it: rows, columns, one grey channel.
+#: One image as a network reads it (rows, columns, one grey channel).
 INPUT_SHAPE = (SIDE, SIDE, 1)
 #: The digits 0 to 9.
 NUM_CLASSES = 10
-#: The largest uint8 pixel value: full ink. Networks read pixel / PIXEL_MAX.
+#: The largest uint8 pixel value, full ink. Networks read pixel / PIXEL_MAX.
 PIXEL_MAX = 255.0

@@ -20,7 +20,7 @@ from scipy import ndimage
 
 from .contract import PIXEL_MAX, SIDE
 
-#: Larger images are shrunk to this longer side before looking for ink: a digit ends up 20
+#: Larger images are shrunk to this longer side before looking for ink. A digit ends up 20
 #: pixels tall, so nothing is lost, and a 10000x10000 upload costs no more than a small one.
 MAX_SIDE = 512
 #: Refuse to even decode images above this many pixels (a decompression bomb, not a photo).
