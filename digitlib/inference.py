@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import config, saving
+from . import saving
 from .calibration import apply_temperature
 from .contract import INPUT_SHAPE, NUM_CLASSES, SIDE
 from .preprocess import Box, ink_map, ink_to_mnist, to_mnist
@@ -86,8 +86,8 @@ class Recognizer:
 
         Raises ``ModelNotFoundError`` or ``ModelLoadError`` with a one-line message.
         """
-        weights = Path(path) if path is not None else config.shipped_model_path()
-        return cls(saving.load(weights), saving.ModelCard.read(weights).temperature)
+        model, card = saving.load_with_card(path)
+        return cls(model, card.temperature)
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for MNIST-form images (N, 28, 28) in [0, 1]."""

@@ -122,6 +122,11 @@ def load(weights: Path | str | None = None):
     Raises ModelNotFoundError when there is no file, ModelLoadError when the file or its card
     cannot be read; both messages are one line and name files, not folders.
     """
+    return load_with_card(weights)[0]
+
+
+def load_with_card(weights: Path | str | None = None) -> tuple[Any, ModelCard]:
+    """``load``, and the card it read: what a caller needs beside the network (its temperature)."""
     from . import models
 
     weights = Path(weights) if weights is not None else config.shipped_model_path()
@@ -143,4 +148,4 @@ def load(weights: Path | str | None = None):
         raise ModelLoadError(
             f"{weights.name} is not readable as the weights of {card.model!r} ({reason})."
         ) from None
-    return model
+    return model, card
