@@ -111,11 +111,12 @@ def make_dataset(
         ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     if one_hot and y is not None:
-        ds = ds.map(
-            lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES)),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
-    return ds.prefetch(tf.data.AUTOTUNE)
+        ds = ds.map(lambda x, y: (x, tf.one_hot(tf.cast(y, tf.int32), NUM_CLASSES)))
+    # No autotuning: on two cores, tearing down an epoch's iterator waited for its autotune
+    # thread, leaving the CPU idle for up to 30 s at the start of an epoch.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.prefetch(2).with_options(options)
 
 
 @dataclass
