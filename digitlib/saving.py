@@ -69,6 +69,10 @@ class ModelCard:
     #: Divides the network's scores before the softmax so its confidence means what it says;
     #: fitted on the validation split by ``python -m digitlib.calibration --write``.
     temperature: float = 1.0
+    #: Test accuracy on each kind of disturbed digit in ``digitlib.robustness.CORRUPTIONS``,
+    #: with their "mean" and the "clean" score; written by ``python -m digitlib.robustness
+    #: --write``.
+    robustness: dict[str, float] = field(default_factory=dict)
     input: str = "float32 (N, 28, 28, 1) in [0, 1], white ink on black (MNIST form)"
     output: str = "softmax probabilities over the digits 0-9"
 

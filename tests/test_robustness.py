@@ -47,3 +47,42 @@ def test_pipeline_scores_every_suite(recognizer, quick_test):
     assert set(robustness.SUITES) <= set(scores)
     # MNIST-form input reaches the model unchanged, so the two agree exactly.
     assert scores["MNIST-form digits, model alone"] == scores["MNIST-form digits, Recognizer"]
+
+
+def test_command_line_scores_a_model_and_writes_its_card(tmp_path, monkeypatch, capsys):
+    import json
+
+    from digitlib import saving
+
+    monkeypatch.setenv("DIGITLIB_QUICK", "1")  # the quick sample's 500 test digits
+    weights = saving.save(
+        models.build_keras_example(), tmp_path / "m.weights.h5", saving.ModelCard("keras_example")
+    )
+    card = json.loads((tmp_path / "m.json").read_text())
+    assert robustness.main(["--model", str(weights)]) == 0
+    assert json.loads((tmp_path / "m.json").read_text()) == card, "only --write writes"
+    assert robustness.main(["--model", str(weights), "--write"]) == 0
+    out = capsys.readouterr().out
+    written = saving.ModelCard.read(weights).robustness
+    assert set(written) == {"clean", *robustness.CORRUPTIONS, "mean"}
+    assert written["mean"] == pytest.approx(
+        np.mean([written[k] for k in robustness.CORRUPTIONS]), abs=1e-3
+    )
+    assert f"mean {written['mean']:.4f}" in out
+
+
+def test_the_shipped_card_records_its_robustness(mnist_dir, shipped_card):
+    """The card's scores are what the shipped model reads on the disturbed test digits, and
+    they meet the targets: a corruption mean of 97% or more, no kind under 90%."""
+    from digitlib import data, saving
+
+    _, (x_test, y_test) = data.load_mnist(mnist_dir)
+    recorded = shipped_card.robustness
+    assert set(recorded) == {"clean", *robustness.CORRUPTIONS, "mean"}
+    assert recorded["mean"] >= 0.97
+    assert min(recorded[k] for k in robustness.CORRUPTIONS) >= 0.90
+    assert recorded["clean"] == pytest.approx(shipped_card.test_accuracy, abs=1e-4)
+    sets = robustness.corrupted_sets(x_test[::10], seed=0)
+    scores = robustness.corruption_scores(saving.load(), sets, y_test[::10])
+    # A tenth of the digits (every tenth, so each severity still in turn): within sampling error.
+    assert abs(scores["mean"] - recorded["mean"]) < 0.01
