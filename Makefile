@@ -100,8 +100,9 @@ onnx: install
 	$(PY) -m digitlib.export                               # -> models/digit_cnn.onnx
 
 train: install
-	$(PY) -m digitlib.cli --model cnn --epochs 30 --average-last 5 --widths 32,64,128 --augment --out models/digit_cnn.weights.h5
+	$(PY) -m digitlib.cli --model cnn --epochs 16 --average-last 3 --widths 32,64,128 --augment robust --out models/digit_cnn.weights.h5
 	$(PY) -m digitlib.calibration --write
+	$(PY) -m digitlib.robustness --write
 
 benchmarks: install
 	$(PY) benchmarks/train_benchmark.py

@@ -111,7 +111,9 @@ class RandomDisturbance(keras.layers.Layer):
         thick = self._choose(n, [d2, d3, 0.5 * (d3 + _dilate(d3, 3))])
         x = self._mix(n, r, thick, x)
         thin = self._choose(n, [-_dilate(-x, 2), -_dilate(-x, 3)])
-        x = self._mix(n, r, thin, x)
+        # Twice as often as the others: a thinned stroke is the hardest to learn (on validation,
+        # short runs: thin strokes 88% at ``r``, 90% at ``2 r``, clean and the rest unchanged).
+        x = self._mix(n, 2 * r, thin, x)
         blurred = [_blur(x, s) for s in self.blur_sigmas]
         x = self._mix(n, r, self._choose(n, blurred), x)
         # Grey ink on grey paper: a range of ``c`` above a paper level ``p``.

@@ -2,7 +2,7 @@
 
 Chapter 4 explains the training it runs and shows the shipped model's card.
 
-    python -m digitlib.cli --model cnn --augment --out models/digit_cnn.weights.h5
+    python -m digitlib.cli --model cnn --augment robust --out models/digit_cnn.weights.h5
 
 The card (``models/digit_cnn.json``, a ``digitlib.saving.ModelCard``) records which network was
 trained, how, on what, and how well, with the exact command that reproduces it.

@@ -20,8 +20,8 @@ from .data import train_val_split
 from .models import with_augmentation
 from .preprocess import to_model_input
 
-#: Epochs when none are given: the shipped model's 30 in full mode; quick mode shows the path.
-FULL_EPOCHS = 30
+#: Epochs when none are given: the shipped model's in full mode; quick mode shows the path.
+FULL_EPOCHS = 16
 QUICK_EPOCHS = 3
 
 
