@@ -57,9 +57,10 @@ class RandomDisturbance(keras.layers.Layer):
     """Random geometry and disturbances for (N, 28, 28, 1) images in [0, 1]; training only.
 
     ``rate`` is the chance of each pixel-level disturbance (thinning twice that; they combine,
-    as in a photo of blue ink on ruled paper in a shadow); ``strong`` the chance that an image's geometry is drawn
-    from the wide ranges (rotation up to 32 degrees, shear 0.55, zoom 0.72-1.4, shift 4.5
-    pixels) rather than the narrow ones (12 degrees, 0.15, 0.9-1.1, 2.8 pixels).
+    as in a photo of blue ink on ruled paper in a shadow); ``strong`` the chance that an image's
+    geometry is drawn from the wide ranges (rotation up to 32 degrees, shear 0.55, zoom
+    0.72-1.4, shift 4.5 pixels) rather than the narrow ones (12 degrees, 0.15, 0.9-1.1, 2.8
+    pixels).
     """
 
     def __init__(self, rate: float = 0.12, strong: float = 0.3, seed: int | None = None, **kw):

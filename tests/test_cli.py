@@ -125,7 +125,6 @@ def test_the_cli_defaults_and_the_training_benchmark_follow_the_shipped_recipe(s
     assert f"--epochs {bench.EPOCHS['cnn']} " in command
     assert f"--average-last {bench.AVERAGE_LAST['cnn']} " in command
     assert f"--augment {bench.AUGMENT['cnn']} " in command
-    assert f"--average-last {bench.AVERAGE_LAST['cnn']} " in command
     assert ("--augment" in command.split()) == ("cnn" in bench.AUGMENT)
 
 
