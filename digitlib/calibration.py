@@ -136,7 +136,7 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Fit the shipped model's temperature on its validation split; report ECE before and after."""
     from .data import load_mnist, train_val_split
-    from .inference import Recognizer
+    from .saving import load_with_card
 
     parser = argparse.ArgumentParser(
         prog="python -m digitlib.calibration", description=main.__doc__
@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from .evaluation import predict_proba
 
-    network = Recognizer.load(args.model).model  # the network's own probabilities (T = 1)
+    weights = args.model if args.model is not None else config.shipped_model_path()
+    network, card = load_with_card(weights)  # the network's own probabilities (T = 1)
     (x_train, y_train), (x_test, y_test) = load_mnist()
     # The validation split the shipped model was trained beside (train()'s default fraction).
     _, (x_val, y_val) = train_val_split(x_train, y_train, 0.1, args.seed)
@@ -169,10 +170,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{negative_log_likelihood(apply_temperature(p, temperature), y):.4f})"
         )
     if args.write:
-        from .saving import ModelCard
-
-        weights = args.model if args.model is not None else config.shipped_model_path()
-        card = ModelCard.read(weights)
         card.temperature = round(temperature, 4)
         path = card.write(weights)
         print(f"wrote temperature {card.temperature} to {path}")

@@ -194,7 +194,7 @@ def pipeline_scores(
 def main(argv: list[str] | None = None) -> int:
     """Score a saved model on the disturbed MNIST test digits; ``--write`` stores it in its card."""
     from .data import load_mnist
-    from .saving import ModelCard, load
+    from .saving import load_with_card
 
     parser = argparse.ArgumentParser(prog="python -m digitlib.robustness", description=main.__doc__)
     parser.add_argument(
@@ -207,15 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     weights = args.model if args.model is not None else config.shipped_model_path()
+    network, card = load_with_card(weights)
     _, (x_test, y_test) = load_mnist()
-    scores = corruption_scores(load(weights), corrupted_sets(x_test, args.seed), y_test)
+    scores = corruption_scores(network, corrupted_sets(x_test, args.seed), y_test)
     print(f"{len(y_test):,} test digits per kind, disturbed at severities 1-3 in turn:")
     for kind, accuracy in scores.items():
         print(f"  {kind:15s} {accuracy:.4f}")
     lowest = min(CORRUPTIONS, key=scores.get)
     print(f"mean {scores['mean']:.4f}, lowest {lowest} {scores[lowest]:.4f}")
     if args.write:
-        card = ModelCard.read(weights)
         card.robustness = {kind: round(accuracy, 4) for kind, accuracy in scores.items()}
         print(f"wrote the robustness scores to {card.write(weights)}")
     return 0
